@@ -1,0 +1,8 @@
+"""Imports every table module so `metadata` (used by Alembic) knows all tables."""
+
+from sqlmodel import SQLModel
+
+import bot.models  # noqa: F401
+import bot.tickets.models  # noqa: F401
+
+metadata = SQLModel.metadata

@@ -1,0 +1,1 @@
+"""Tickets: residents' complaints and requests, and the grid workflow that closes them."""
