@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:16:33.815777
+Create Date: 2026-11-23 18:21:51.559648
 """
 from alembic import op
 import sqlalchemy as sa
@@ -71,6 +71,15 @@ def upgrade() -> None:
     with op.batch_alter_table('processed_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processed_message_user_id'), ['user_id'], unique=False)
 
+    op.create_table('request_nonce',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('request_nonce', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_request_nonce_created_at'), ['created_at'], unique=False)
+
     op.create_table('ticket',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -128,6 +137,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_category'))
 
     op.drop_table('ticket')
+    with op.batch_alter_table('request_nonce', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_request_nonce_created_at'))
+
+    op.drop_table('request_nonce')
     with op.batch_alter_table('processed_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_message_user_id'))
 
