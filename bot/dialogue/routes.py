@@ -96,7 +96,7 @@ def raise_emergency(turn: Turn, classification) -> Reply:
         key=f"emergency-alert:{ticket.number}",
         kind="robot",
         channel="wecom",
-        recipient=ticket.grid or "street",
+        recipient=f"grid:{ticket.grid_id}" if ticket.grid_id else "street",
         payload={"msgtype": "text", "text": f"【紧急】居民报告：{turn.text}（工单 {ticket.number}），请立即核实处置。"},
         urgent=True,
     )

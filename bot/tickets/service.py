@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.models import utcnow
+from bot.org.models import Grid
 from bot.tickets.models import Ticket
 
 
@@ -18,7 +19,7 @@ def create_ticket(
     channel: str | None = None,
     category: str | None = None,
     department: str | None = None,
-    grid: str | None = None,
+    grid_id: int | None = None,
     urgency: str = "normal",
 ) -> Ticket:
     """Store a new ticket in 受理 (submitted) and give it a number of the form YYMMDD-NNNNN."""
@@ -30,7 +31,7 @@ def create_ticket(
         channel=channel,
         category=category,
         department=department,
-        grid=grid,
+        grid_id=grid_id,
         urgency=urgency,
     )
     session.add(ticket)
@@ -46,9 +47,31 @@ def tickets_of_resident(*, session: Session, resident: str, limit: int = 10) -> 
 
 
 def list_tickets(*, session: Session, status: str | None = None, grid: str | None = None) -> list[Ticket]:
+    """Tickets in number order, optionally only one status and one grid (by grid code)."""
     stmt = select(Ticket).order_by(Ticket.id)
     if status:
         stmt = stmt.where(Ticket.status == status)
     if grid:
-        stmt = stmt.where(Ticket.grid == grid)
+        stmt = stmt.join(Grid, Grid.id == Ticket.grid_id).where(Grid.code == grid)
     return list(session.execute(stmt).scalars())
+
+
+def grid_codes(*, session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Grid.id, Grid.code)).all())
+
+
+def ticket_public(ticket: Ticket, grid_code: str | None) -> dict:
+    """The JSON shape of a ticket for the command line and integrations."""
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "kind": ticket.kind,
+        "category": ticket.category,
+        "department": ticket.department,
+        "urgency": ticket.urgency,
+        "resident": ticket.resident,
+        "grid": grid_code,
+        "text": ticket.text,
+        "deadline_at": ticket.deadline_at.isoformat() if ticket.deadline_at else None,
+        "created_at": ticket.created_at.isoformat(),
+    }
