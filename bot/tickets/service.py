@@ -245,7 +245,6 @@ def available_actions(*, ticket: Ticket, actor: Staff | None) -> list[str]:
 
 def _refusal(ticket: Ticket, actor: Staff | None, action: str) -> TicketError | None:
     """Why this actor may not do this action now, or None when they may."""
-    label = workflow.rule(ticket.status, action).label if workflow.rule(ticket.status, action) else action
     if actor is None:
         return PermissionDenied("需要以工作人员身份操作")
     if not actor.active:
@@ -258,7 +257,7 @@ def _refusal(ticket: Ticket, actor: Staff | None, action: str) -> TicketError | 
     plays = actor.role in rule.roles or (workflow.HANDLER in rule.roles and is_handler(ticket, actor))
     if not plays:
         who = "本案处理人" if rule.roles == {workflow.HANDLER} else "、".join(ROLES.get(r, r) for r in sorted(rule.roles) if r in ROLES)
-        return PermissionDenied(f"「{label}」只能由{who}操作")
+        return PermissionDenied(f"「{rule.label}」只能由{who}操作")
     if action == "close":
         if actor.id in {ticket.reporter_staff_id, ticket.reviewer_id, ticket.handler_id}:
             return PermissionDenied("巡办分离：上报、初审或办理本案的人不能关闭本案")
