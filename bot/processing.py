@@ -165,8 +165,10 @@ class Processor:
         except IntegrityError:
             return self._earlier_reply(session, key)
         reply = self.dialogue.respond(session=session, inbound=ib)
-        session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == key)
-                        .values(status="done", reply=reply.to_dict()))
+        values = {"status": "done", "reply": reply.to_dict()}
+        if reply.meta.get("redact"):  # an anonymous opinion: keep no link from the sender to what was said
+            values = {"status": "done", "reply": None, "user_id": ""}
+        session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == key).values(**values))
         return reply
 
     @staticmethod
@@ -184,7 +186,7 @@ class Processor:
     def _earlier_reply(session: Session, key: str) -> Reply:
         """A retry: same effect as the first delivery, so the same reply (or nothing, if it went by outbox)."""
         row = session.execute(select(ProcessedMessage).where(ProcessedMessage.dedupe_key == key)).scalar_one()
-        if row.status == "done":
+        if row.status == "done" and row.reply:
             return Reply.from_dict(row.reply)
         return Reply()
 
