@@ -75,7 +75,8 @@ class Processor:
         """The reply, or None when the budget ran out (the reply will then go through the outbox)."""
         job = self.submit(inbound, replay_key)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(job.future), timeout=budget)
+            # shield: giving up on the wait must not cancel the job, whose reply then goes by outbox
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)), timeout=budget)
         except asyncio.TimeoutError:
             with job.lock:
                 if job.future.done():
