@@ -31,7 +31,8 @@ __all__ = [
     "list_tickets", "get_ticket", "timeline", "available_actions", "review", "dispatch", "accept", "resolve",
     "return_ticket", "reassign", "extend", "close", "reopen", "bulk_dispatch", "record_survey", "deadline_for",
     "deadline_state", "due_for_reminder", "mark_reminded", "escalate_overdue", "tickets_of_resident",
-    "ticket_public", "grid_codes", "submit_opinion", "list_opinions", "QUEUES",
+    "ticket_public", "event_public", "grid_codes", "handler_name", "local_time", "submit_opinion", "list_opinions",
+    "QUEUES", "BEIJING",
 ]
 
 QUEUES = {"review": "待初审", "dispatch": "待派单", "in_progress": "办理中", "due_soon": "即将超期",
@@ -322,6 +323,11 @@ def _tell_staff(session: Session, ticket: Ticket, event: TicketEvent, text: str,
     recipient = f"grid:{ticket.grid_id}" if ticket.grid_id and not street else "street"
     enqueue(session=session, key=f"ticket-staff:{ticket.number}:{event.id}", kind="robot", channel="wecom",
             recipient=recipient, payload={"msgtype": "text", "text": text}, urgent=urgent)
+
+
+def handler_name(*, session: Session, ticket: Ticket) -> str:
+    """Who has the ticket, as residents and grid groups are told: a person's name, else the department's."""
+    return _handler_name(session, ticket)
 
 
 def _handler_name(session: Session, ticket: Ticket) -> str:
