@@ -61,8 +61,6 @@ def test_the_chat_log_and_dedupe_rows_keep_nothing_of_an_anonymous_turn(org, sen
     assert not any("匿名" in json.dumps(r, ensure_ascii=False) for r in replies)
 
 
-@pytest.mark.xfail(strict=True, reason="needs bot/processing.Processor._resolve to skip deferring redacted replies "
-                                       "(docs/tickets.md, 'Changes others must make'); remove this mark with it")
 def test_a_late_anonymous_reply_leaves_no_outbox_row_naming_the_sender(org, db_url):
     import time
 
