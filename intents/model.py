@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from intents.text import char_grams
 from intents.types import MAIN_CLASSES
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "ngram_model.json"
-_STARS = re.compile(r"\*+")
-_QUESTION_MARKS = re.compile(r"[?？]")
 MAX_CHARS = 400
 EDGE = 20
 
 
-def features(text: str) -> set[str]:
-    """Binary features of an already normalised text: 1-3 grams, 1-3 grams of the first and last 20 characters, shape."""
-    t = _STARS.sub("*", text)
-    body = t[:MAX_CHARS]
-    feats = {body[i:i + k] for k in (1, 2, 3) for i in range(len(body) - k + 1)}
-    head, tail = t[:EDGE], t[-EDGE:]
-    feats.update("^" + head[i:i + k] for k in (1, 2, 3) for i in range(len(head) - k + 1))
-    feats.update("$" + tail[i:i + k] for k in (1, 2, 3) for i in range(len(tail) - k + 1))
-    feats.add("#q%d" % min(len(_QUESTION_MARKS.findall(t)), 3))
-    feats.add("#len%d" % min(len(t) // 50, 8))
+def features(text: str, grams: set[str] | None = None) -> set[str]:
+    """Binary features of a normalised text: 1-3 grams (first 400 chars), 1-3 grams of the first/last 20 chars, shape.
+
+    `grams` may pass the text's 1-3 grams when the caller already has them (the classifier does).
+    """
+    feats = set(grams) if grams is not None and len(text) <= MAX_CHARS else char_grams(text[:MAX_CHARS])
+    head, tail = text[:EDGE], text[-EDGE:]
+    feats.update(["^" + g for g in char_grams(head)])
+    feats.update(["$" + g for g in char_grams(tail)])
+    feats.add("#q%d" % min(text.count("?"), 3))
+    feats.add("#len%d" % min(len(text) // 50, 8))
     return feats
 
 
@@ -38,6 +37,8 @@ class NgramModel:
     def __init__(self, vocab: dict[str, int], weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any]):
         self.vocab, self.weights, self.bias, self.meta = vocab, weights, bias, meta
         self.names = {i: g for g, i in vocab.items()}
+        self.keys = frozenset(vocab)
+        self.push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
 
     @classmethod
     def load(cls, path: str | Path = MODEL_FILE) -> NgramModel:
@@ -55,13 +56,12 @@ class NgramModel:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
-    def indices(self, text: str) -> list[int]:
-        vocab = self.vocab
-        return [i for i in map(vocab.get, features(text)) if i is not None]
+    def indices(self, text: str, grams: set[str] | None = None) -> list[int]:
+        return list(map(self.vocab.__getitem__, features(text, grams) & self.keys))
 
-    def logits(self, text: str) -> tuple[np.ndarray, list[int]]:
+    def logits(self, text: str, grams: set[str] | None = None) -> tuple[np.ndarray, list[int]]:
         """Class logits for a normalised text, and the feature indices that fired."""
-        idx = self.indices(text)
+        idx = self.indices(text, grams)
         if not idx:
             return self.bias.copy(), idx
         return self.bias + self.weights[idx].sum(axis=0) / math.sqrt(len(idx)), idx
@@ -70,8 +70,8 @@ class NgramModel:
         """The n-grams that pushed hardest towards `klass` (weight relative to the mean over classes)."""
         if not idx:
             return []
-        rows = self.weights[idx]
-        push = (rows[:, klass] - rows.mean(axis=1)) / math.sqrt(len(idx))
-        order = np.argsort(-push)[:n]
+        push = self.push[idx, klass] / math.sqrt(len(idx))
+        order = np.argsort(-push)[:n] if len(idx) <= n else np.argpartition(-push, n)[:n]
+        order = sorted(order, key=lambda j: -push[j])
         return [{"rule": "model.ngram", "feature": self.names[idx[j]], "toward": MAIN_CLASSES[klass],
                  "weight": round(float(push[j]), 3)} for j in order if push[j] > 0]

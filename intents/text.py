@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 _SPACES = re.compile(r"\s+")
+_STARS = re.compile(r"\*+")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
+_ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, one space for any run of whitespace."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()
+    """NFKC (full-width to half-width), lower case, one space for whitespace, one * for a run of masking stars."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()
+    return _STARS.sub("*", text) if "*" in text else text
 
 
 def has_content(text: str) -> bool:
@@ -25,30 +28,52 @@ def has_content(text: str) -> bool:
     return bool(_CJK_OR_WORD.search(text))
 
 
+_SLICE_CACHE = 2048
+_SLICES = {k: [slice(i, i + k) for i in range(_SLICE_CACHE)] for k in (2, 3)}
+
+
+def char_grams(text: str) -> set[str]:
+    """All distinct 1-, 2- and 3-character substrings, built at C speed from precomputed slices."""
+    n = len(text)
+    grams = set(text)
+    get = text.__getitem__
+    for k in (2, 3):
+        count = n - k + 1
+        if count > 0:
+            slices = _SLICES[k][:count] if count <= _SLICE_CACHE else [slice(i, i + k) for i in range(count)]
+            grams.update(map(get, slices))
+    return grams
+
+
 class KeywordIndex:
-    """All literal keywords of the rule set, found in one pass keyed by each keyword's first two characters."""
+    """All literal keywords of the rule set, found by intersecting the text's 1-3 grams with the keyword set."""
 
     def __init__(self, entries: Iterable[tuple[str, Any]]):
-        self._by_prefix: dict[str, list[tuple[str, Any]]] = {}
-        self._single: dict[str, list[tuple[str, Any]]] = {}
+        self.payloads: dict[str, list[Any]] = {}
         for keyword, payload in entries:
-            if len(keyword) == 1:
-                self._single.setdefault(keyword, []).append((keyword, payload))
-            else:
-                self._by_prefix.setdefault(keyword[:2], []).append((keyword, payload))
+            self.payloads.setdefault(keyword, []).append(payload)
+        self._short = frozenset(k for k in self.payloads if len(k) <= 3)
+        self._long: dict[str, list[str]] = {}
+        for keyword in self.payloads:
+            if len(keyword) > 3:
+                self._long.setdefault(keyword[:3], []).append(keyword)
+        self._long_prefixes = frozenset(self._long)
 
-    def find(self, text: str) -> Iterator[tuple[int, str, Any]]:
-        """Yield (position, keyword, payload) for every occurrence, overlapping allowed."""
-        by_prefix, single = self._by_prefix, self._single
-        for i in range(len(text)):
-            bucket = by_prefix.get(text[i:i + 2])
-            if bucket:
-                for keyword, payload in bucket:
-                    if text.startswith(keyword, i):
-                        yield i, keyword, payload
-            if single:
-                for keyword, payload in single.get(text[i], ()):
-                    yield i, keyword, payload
+    def find(self, text: str, grams: set[str]) -> list[str]:
+        """The distinct keywords present in `text` (whose 1-3 grams are `grams`)."""
+        found = list(grams & self._short)
+        for prefix in grams & self._long_prefixes:
+            found.extend(k for k in self._long[prefix] if k in text)
+        found.sort(key=lambda k: (text.find(k), -len(k)))  # reading order, so evidence and ties are deterministic
+        return found
+
+
+def positions(text: str, keyword: str) -> Iterator[int]:
+    """Every start position of keyword in text."""
+    pos = text.find(keyword)
+    while pos >= 0:
+        yield pos
+        pos = text.find(keyword, pos + 1)
 
 
 _jieba_lock = threading.Lock()
@@ -91,7 +116,7 @@ def candidate_spans(words: list[str], max_len: int = 5) -> list[str]:
             joined += words[j]
             if len(joined) > max_len:
                 break
-            if len(joined) >= 3 and not joined.isascii():
+            if len(joined) >= 3 and _ALL_CJK.fullmatch(joined):
                 spans.append(joined)
     return spans
 
@@ -117,3 +142,9 @@ class FuzzyLookup:
         if found is None or found[1] == 0:
             return None
         return found[0]
+
+
+def interior_typo(span: str, keyword: str) -> bool:
+    """True when span and keyword differ only inside (not at the first or last character): 煤汽味 for 煤气味."""
+    diff = [i for i, (a, b) in enumerate(zip(span, keyword)) if a != b]
+    return len(diff) == 1 and 0 < diff[0] < len(keyword) - 1
