@@ -145,9 +145,9 @@ class Classifier:
         idx: list[int] = []
         if self.model is not None:
             logits, idx = self.model.logits(text, grams)
-            blend = float(self.settings.get("blend", 1.0))
             # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
             trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
+            blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
             combined = [trust * float(z) + blend * r for z, r in zip(logits, rules3)]
         else:
             temperature = float(self.settings.get("rules_temperature", 1.0))
