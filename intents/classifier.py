@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from intents.model import NgramModel
+from intents.model import MAX_CHARS, NgramModel
 from intents.rules import Rule, RuleSet
 from intents.text import candidate_spans, char_grams, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
@@ -92,8 +92,13 @@ class Classifier:
         if not has_content(norm):
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))
-        grams = char_grams(norm)
-        matched = self._match(norm, grams)
+        if len(norm) > MAX_CHARS:  # a long letter is read for its first 400 characters (and the model its last 20)
+            head = norm[:MAX_CHARS]
+            grams = char_grams(head)
+            matched = self._match(head, grams)
+        else:
+            grams = char_grams(norm)
+            matched = self._match(norm, grams)
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():

@@ -22,13 +22,17 @@ def features(text: str, grams: set[str] | None = None) -> set[str]:
 
     `grams` may pass the text's 1-3 grams when the caller already has them (the classifier does).
     """
-    feats = set(grams) if grams is not None and len(text) <= MAX_CHARS else char_grams(text[:MAX_CHARS])
-    head, tail = text[:EDGE], text[-EDGE:]
-    feats.update(["^" + g for g in char_grams(head)])
-    feats.update(["$" + g for g in char_grams(tail)])
-    feats.add("#q%d" % min(text.count("?"), 3))
-    feats.add("#len%d" % min(len(text) // 50, 8))
-    return feats
+    body = grams if grams is not None and len(text) <= MAX_CHARS else char_grams(text[:MAX_CHARS])
+    return body | edge_features(text)
+
+
+def edge_features(text: str) -> set[str]:
+    """The features that are not plain n-grams: n-grams of the first and last 20 characters, shape."""
+    edges = {"^" + g for g in char_grams(text[:EDGE])}
+    edges.update(["$" + g for g in char_grams(text[-EDGE:])])
+    edges.add("#q%d" % min(text.count("?"), 3))
+    edges.add("#len%d" % min(len(text) // 50, 8))
+    return edges
 
 
 class NgramModel:
@@ -37,8 +41,12 @@ class NgramModel:
     def __init__(self, vocab: dict[str, int], weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any]):
         self.vocab, self.weights, self.bias, self.meta = vocab, weights, bias, meta
         self.names = {i: g for g, i in vocab.items()}
-        self.keys = frozenset(vocab)
-        self.push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
+        # lookup table: feature -> row + 1 in a weights copy whose row 0 is zeros, so one C-level
+        # `filter(None, map(get, features))` both finds and drops features in a single probe each
+        self._rows = {g: i + 1 for g, i in vocab.items()}
+        self._weights1 = np.vstack([np.zeros((1, weights.shape[1])), weights])
+        push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
+        self._push1 = np.vstack([np.zeros((1, weights.shape[1])), push])
 
     @classmethod
     def load(cls, path: str | Path = MODEL_FILE) -> NgramModel:
@@ -56,21 +64,29 @@ class NgramModel:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
+    def rows(self, text: str, grams: set[str] | None = None) -> list[int]:
+        """Rows (feature index + 1) of the features of a normalised text that the model knows."""
+        if grams is None:
+            grams = char_grams(text[:MAX_CHARS])
+        get = self._rows.get
+        return list(filter(None, map(get, grams))) + list(filter(None, map(get, edge_features(text))))
+
     def indices(self, text: str, grams: set[str] | None = None) -> list[int]:
-        return list(map(self.vocab.__getitem__, features(text, grams) & self.keys))
+        return [r - 1 for r in self.rows(text, grams)]
 
     def logits(self, text: str, grams: set[str] | None = None) -> tuple[np.ndarray, list[int]]:
-        """Class logits for a normalised text, and the feature indices that fired."""
-        idx = self.indices(text, grams)
-        if not idx:
-            return self.bias.copy(), idx
-        return self.bias + self.weights[idx].sum(axis=0) / math.sqrt(len(idx)), idx
+        """Class logits for a normalised text, and the rows of the features that fired (for top_features)."""
+        rows = self.rows(text, grams)
+        if not rows:
+            return self.bias.copy(), rows
+        return self.bias + self._weights1[rows].sum(axis=0) / math.sqrt(len(rows)), rows
 
-    def top_features(self, idx: list[int], klass: int, n: int = 5) -> list[dict[str, Any]]:
+    def top_features(self, rows: list[int], klass: int, n: int = 5) -> list[dict[str, Any]]:
         """The n-grams that pushed hardest towards `klass` (weight relative to the mean over classes)."""
-        if not idx:
+        if not rows:
             return []
-        push = self.push[idx, klass] / math.sqrt(len(idx))
+        idx = [r - 1 for r in rows]
+        push = self._push1[rows, klass] / math.sqrt(len(rows))
         order = np.argsort(-push)[:n] if len(idx) <= n else np.argpartition(-push, n)[:n]
         order = sorted(order, key=lambda j: -push[j])
         return [{"rule": "model.ngram", "feature": self.names[idx[j]], "toward": MAIN_CLASSES[klass],
