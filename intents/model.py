@@ -85,9 +85,9 @@ class NgramModel:
         """The n-grams that pushed hardest towards `klass` (weight relative to the mean over classes)."""
         if not rows:
             return []
-        idx = [r - 1 for r in rows]
-        push = self._push1[rows, klass] / math.sqrt(len(rows))
-        order = np.argsort(-push)[:n] if len(idx) <= n else np.argpartition(-push, n)[:n]
-        order = sorted(order, key=lambda j: -push[j])
-        return [{"rule": "model.ngram", "feature": self.names[idx[j]], "toward": MAIN_CLASSES[klass],
-                 "weight": round(float(push[j]), 3)} for j in order if push[j] > 0]
+        push = self._push1[rows, klass]
+        order = np.argsort(-push)[:n] if len(rows) <= n else np.argpartition(-push, n)[:n]
+        scale = 1.0 / math.sqrt(len(rows))
+        top = sorted(((float(push[j]) * scale, rows[j]) for j in order), reverse=True)
+        return [{"rule": "model.ngram", "feature": self.names[row - 1], "toward": MAIN_CLASSES[klass],
+                 "weight": round(weight, 3)} for weight, row in top if weight > 0]

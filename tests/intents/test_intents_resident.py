@@ -87,3 +87,16 @@ def test_to_dict_is_json_ready() -> None:
     assert '"intent": "service_request"' in text
     assert data["sla"] == "utility" and data["sla_hours"] == 24 and data["urgency"] == "high"
     assert set(data["scores"]) == set(intents.INTENTS)
+
+
+def test_main_class_maps_every_intent_onto_the_three_mailbox_labels() -> None:
+    assert intents.classify("楼下有煤气味").main_class == "complaint_or_request"
+    assert intents.classify("有人在小区门口打架").main_class == "complaint_or_request"
+    assert intents.classify("我家水管爆了").main_class == "complaint_or_request"
+    assert intents.classify("居住证怎么办").main_class == "question"
+    greeting = intents.classify("你好")
+    assert greeting.intent == "greeting"
+    assert greeting.main_class in intents.MAIN_CLASSES
+    main = {"question": greeting.scores["question"], "suggestion": greeting.scores["suggestion"],
+            "complaint_or_request": greeting.scores["complaint"] + greeting.scores["service_request"]}
+    assert greeting.main_class == max(main, key=main.__getitem__)
