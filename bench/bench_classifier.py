@@ -72,6 +72,8 @@ def main() -> None:
     long_rate, long_cpu, long_n = rate(classifier.classify, texts, args.seconds)
     short_rate, short_cpu, short_n = rate(classifier.classify, RESIDENT, args.seconds)
     public_rate, public_cpu, _ = rate(intents.classify, RESIDENT, min(args.seconds, 2.0))
+    rules_only = intents.Classifier(classifier.rules, None)
+    rules_rate, rules_cpu, _ = rate(rules_only.classify, texts, min(args.seconds, 3.0))
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "cpu": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -85,6 +87,7 @@ def main() -> None:
         "resident_msgs_per_s": round(short_rate), "resident_msgs_per_cpu_s": round(short_cpu),
         "resident_msgs": short_n,
         "intents_classify_msgs_per_s": round(public_rate), "intents_classify_msgs_per_cpu_s": round(public_cpu),
+        "dev_rules_only_msgs_per_s": round(rules_rate), "dev_rules_only_msgs_per_cpu_s": round(rules_cpu),
         "load_average": os.getloadavg()[0],
         "rss_mb_before_import": round(rss_start, 1),
         "rss_mb": round(rss_mb(), 1),
