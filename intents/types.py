@@ -1,4 +1,4 @@
-"""Value types returned by the classifier: Classification, Category, Evidence helpers."""
+"""Value types returned by the classifier: Classification and Category, plus the intent and SLA vocabularies."""
 
 from __future__ import annotations
 
