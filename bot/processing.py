@@ -93,6 +93,10 @@ class Processor:
     # ---- worker ---------------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:  # load dictionaries and indexes here, off the request path, before the first message is taken
+            self.dialogue.warm_up(self.engine)
+        except Exception:
+            log.exception("warm-up failed; the first message will pay for loading")
         while True:
             job = self._queue.get()
             if job is None:

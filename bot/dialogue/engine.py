@@ -70,6 +70,18 @@ class Dialogue:
     def __init__(self, groups: Sequence[Sequence[Handler]]) -> None:
         self.groups = [list(g) for g in groups]
 
+    def warm_up(self, engine) -> None:  # noqa: ANN001
+        """Load the classifier's dictionaries and the FAQ index once, so no resident waits for them."""
+        import intents
+
+        intents.classify("你好，楼道灯坏了")
+        try:
+            from knowledge_base import service as kb
+        except ImportError:
+            return
+        with Session(engine) as session:
+            kb.get_index(session)
+
     def respond(self, *, session: Session, inbound: Inbound, now: datetime | None = None) -> Reply:
         now = now or utcnow()
         conversation = load_conversation(session=session, channel=inbound.channel, user_id=inbound.user_id)
