@@ -1,0 +1,306 @@
+"""The pure FAQ matcher: BM25 over jieba words and character bigrams, then a rapidfuzz re-rank of a short list."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import jieba
+import numpy as np
+from rapidfuzz import fuzz
+
+jieba.setLogLevel(60)
+
+ANSWER, MENU, UNKNOWN = "answer", "menu", "unknown"
+
+# Said around a question, never part of it (longest first so 请问一下 goes before 请问).
+_CHATTER = sorted(
+    """您好 你好 你们好 大家好 哈喽 嗨 在吗 在不在 有人吗 请问一下 请问下 请问 问一下 问下 问问 咨询一下 咨询下 想咨询 我想咨询 咨询
+    想问一下 想问下 想问问 我想问 想问 想了解一下 想了解下 想了解 我想知道 想知道 了解一下 麻烦问一下 麻烦问下 麻烦您 麻烦你 麻烦
+    打扰一下 打扰了 打扰 谢谢你们 谢谢您 谢谢你 谢谢 多谢 感谢 辛苦了 尊敬的 领导 工作人员 同志 老师 师傅 亲 急急急 急 在线等
+    帮我看看 帮忙看看 帮我问问 请告诉我 告诉我 请帮忙 帮忙 ok 好的""".split(),
+    key=len,
+    reverse=True,
+)
+_CHATTER_RE = re.compile("|".join(map(re.escape, _CHATTER)))
+_PARTICLE_RE = re.compile(r"[啊呀吧呢嘛哦哈呗啦哇噢嗯哎唉呐]+(?=[\s，。？！、,.?!~～…；;：:]|$)")
+# Colloquial and formal ways of saying the same thing, mapped onto one spelling on both sides.
+_SYNONYMS = {
+    "怎么办": ("咋办", "咋弄", "怎么弄", "怎么搞", "咋搞", "咋整", "怎么整", "怎么处理", "如何处理", "咋处理"),
+    "怎么办理": ("如何办理", "怎样办理", "咋办理", "怎么申办", "如何申办", "怎么申领", "如何申领", "怎么办手续"),
+    "怎么": ("如何", "怎样", "怎么样", "咋样", "咋"),
+    "什么": ("啥子", "啥", "哪些", "什么样的", "什么样"),
+    "哪里": ("哪儿", "哪个地方", "什么地方", "在哪", "哪里办", "去哪"),
+    "材料": ("资料", "证件材料", "手续材料"),
+    "可以": ("能不能", "可不可以", "能否", "是否可以", "可否", "能"),
+    "需要": ("需不需要", "是否需要", "要不要", "用不用", "得要"),
+    "多久": ("多长时间", "多少天", "几天", "多长"),
+    "费用": ("多少钱", "收费", "要钱吗", "花多少钱"),
+    "电话": ("联系方式", "热线", "号码"),
+    "遗失": ("丢失", "弄丢", "丢了", "掉了"),
+    "孩子": ("小孩", "小朋友", "宝宝", "娃"),
+    "老人": ("老年人", "老人家"),
+    "网上": ("线上", "手机上", "网上办"),
+}
+_SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
+_SYN_RE = re.compile("|".join(re.escape(v) for v, _ in _SYN_PAIRS))
+_SYN_MAP = dict(_SYN_PAIRS)
+_PUNCT_RE = re.compile(r"[\W_]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    "的 了 吗 么 嘛 呢 我 我们 我家 俺 你 你们 您 他 她 是 在 和 与 及 或 就 都 也 还 又 这 那 这个 那个 一下 一个 请 给 把 被 让 有 个 吧 啊 要 去 能 会 对 到 从 上 下".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Fold width and case, drop greetings, particles and punctuation, and map synonyms onto one spelling."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _PARTICLE_RE.sub(" ", text)
+    text = _CHATTER_RE.sub(" ", text)
+    text = _SYN_RE.sub(lambda m: _SYN_MAP[m.group(0)], text)
+    return _PUNCT_RE.sub("", text)
+
+
+def bigrams(norm: str) -> list[str]:
+    """Character bigrams of a normalised text (a one-character text is its own gram)."""
+    if len(norm) < 2:
+        return [norm] if norm else []
+    return [norm[i : i + 2] for i in range(len(norm) - 1)]
+
+
+@lru_cache(maxsize=4096)
+def words(norm: str) -> tuple[str, ...]:
+    """jieba words of a normalised text without stop words."""
+    return tuple(w for w in jieba.lcut(norm) if w not in _STOPWORDS and w.strip())
+
+
+@dataclass(frozen=True)
+class FaqDoc:
+    """One FAQ entry as the matcher sees it."""
+
+    code: str
+    question: str
+    answer: str = ""
+    alternatives: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    category: str | None = None
+    department: str | None = None
+    source: str | None = None
+    effective_from: date | None = None
+    effective_until: date | None = None
+    status: str = "published"
+
+    def is_active(self, today: date) -> bool:
+        """Published and inside its dates on `today`."""
+        return (
+            self.status == "published"
+            and (self.effective_from is None or self.effective_from <= today)
+            and (self.effective_until is None or today <= self.effective_until)
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    code: str
+    question: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome (answer | menu | unknown), the answered code, its confidence and the ranked candidates."""
+
+    outcome: str
+    code: str | None
+    score: float
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == ANSWER
+
+    @property
+    def menu_codes(self) -> list[str]:
+        return [c.code for c in self.candidates] if self.outcome == MENU else []
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence cut-offs, tuned by knowledge_base.evaluate on a synthetic 2,000-entry FAQ and real messages."""
+
+    answer: float = 0.72  # a confident answer needs at least this confidence ...
+    margin: float = 0.08  # ... and this lead over the runner-up
+    menu: float = 0.45  # below this: unknown
+    menu_gap: float = 0.2  # menu items within this of the best
+    menu_size: int = 3
+    shortlist: int = 16
+
+
+_NO_DATE, _FAR = -(10**9), 10**9
+
+
+class FaqIndex:
+    """An immutable index over FAQ docs; build once, match many times (thread-safe for reads)."""
+
+    def __init__(self) -> None:
+        raise TypeError("use FaqIndex.build(docs)")
+
+    @classmethod
+    def build(cls, docs, thresholds: Thresholds | None = None) -> "FaqIndex":
+        self = object.__new__(cls)
+        self.thresholds = thresholds or Thresholds()
+        self.docs = list(docs)
+        self._by_code = {d.code: i for i, d in enumerate(self.docs)}
+        self._phrasings = [_phrasings(d) for d in self.docs]
+        self._joined = ["\x00".join(p) + "\x00" + "\x00".join(normalize(k) for k in d.keywords) for p, d in zip(self._phrasings, self.docs)]
+        vocab: dict[str, int] = {}
+        tids: list[int] = []
+        tfs: list[int] = []
+        doc_ids: list[int] = []
+        lengths = np.zeros(len(self.docs), dtype=np.float32)
+        for i, (phr, d) in enumerate(zip(self._phrasings, self.docs)):
+            counts: dict[str, int] = {}
+            for p in phr:
+                for g in bigrams(p):
+                    counts[g] = counts.get(g, 0) + 1
+            for w in words(phr[0]) + tuple(normalize(k) for k in d.keywords):
+                if w:
+                    key = "\x01" + w
+                    counts[key] = counts.get(key, 0) + 1
+            lengths[i] = sum(counts.values())
+            for term, tf in counts.items():
+                tid = vocab.setdefault(term, len(vocab))
+                tids.append(tid)
+                tfs.append(tf)
+            doc_ids.extend([i] * len(counts))
+        self._vocab = vocab
+        n = max(len(self.docs), 1)
+        tid_arr = np.asarray(tids, dtype=np.int64)
+        doc_arr = np.asarray(doc_ids, dtype=np.int32)
+        tf_arr = np.asarray(tfs, dtype=np.float32)
+        df = np.bincount(tid_arr, minlength=len(vocab)).astype(np.float32)
+        self._idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self._idf_unknown = float(math.log1p((n + 0.5) / 0.5))
+        self._df = df
+        k1, b = 1.2, 0.75
+        avgdl = float(lengths.mean()) if len(self.docs) else 1.0
+        dl = lengths[doc_arr] if len(doc_arr) else tf_arr
+        weights = self._idf[tid_arr] * tf_arr * (k1 + 1) / (tf_arr + k1 * (1 - b + b * dl / avgdl))
+        order = np.argsort(tid_arr, kind="stable")
+        self._post_docs = doc_arr[order]
+        self._post_w = weights[order].astype(np.float32)
+        self._indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(df.astype(np.int64), out=self._indptr[1:])
+        self._status_ok = np.array([d.status == "published" for d in self.docs], dtype=bool)
+        self._from = np.array([d.effective_from.toordinal() if d.effective_from else _NO_DATE for d in self.docs], dtype=np.int64)
+        self._until = np.array([d.effective_until.toordinal() if d.effective_until else _FAR for d in self.docs], dtype=np.int64)
+        self._active_cache: dict[int, np.ndarray] = {}
+        return self
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def get(self, code: str) -> FaqDoc | None:
+        i = self._by_code.get(code)
+        return None if i is None else self.docs[i]
+
+    def _active(self, today: date) -> np.ndarray:
+        key = today.toordinal()
+        mask = self._active_cache.get(key)
+        if mask is None:
+            mask = self._status_ok & (self._from <= key) & (self._until >= key)
+            self._active_cache = {key: mask}  # one day at a time is all a running bot needs
+        return mask
+
+    def _weight(self, term: str) -> float:
+        tid = self._vocab.get(term)
+        return self._idf_unknown if tid is None else float(self._idf[tid])
+
+    def retrieve(self, norm: str, qwords: tuple[str, ...], today: date, k: int) -> list[tuple[int, float]]:
+        """BM25 over the posting lists of the query's terms; returns the top `k` active docs."""
+        terms = {g for g in bigrams(norm)} | {"\x01" + w for w in qwords}
+        tids = [self._vocab[t] for t in terms if t in self._vocab]
+        if not tids or not self.docs:
+            return []
+        n = len(self.docs)
+        rare = [t for t in tids if self._df[t] <= 0.1 * n] or tids  # very common terms only add noise and time
+        if len(rare) == 1:
+            t = rare[0]
+            d = self._post_docs[self._indptr[t] : self._indptr[t + 1]]
+            w = self._post_w[self._indptr[t] : self._indptr[t + 1]]
+        else:
+            d = np.concatenate([self._post_docs[self._indptr[t] : self._indptr[t + 1]] for t in rare])
+            w = np.concatenate([self._post_w[self._indptr[t] : self._indptr[t + 1]] for t in rare])
+        scores = np.bincount(d, weights=w, minlength=n)
+        scores[~self._active(today)] = 0.0
+        if k < n:
+            top = np.argpartition(-scores, k)[:k]
+        else:
+            top = np.arange(n)
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def score(self, norm: str, qwords: tuple[str, ...], i: int) -> float:
+        """Confidence in [0, 1] that doc `i` answers the normalised query."""
+        qgrams = set(bigrams(norm))
+        joined = self._joined[i]
+        total = matched = 0.0
+        for g in qgrams:
+            w = self._weight(g)
+            total += w
+            if g in joined:
+                matched += w
+        for wd in set(qwords):
+            w = self._weight("\x01" + wd) if "\x01" + wd in self._vocab else self._weight(wd[:2])
+            total += w
+            if wd in joined:
+                matched += w
+        qcov = matched / total if total else 0.0
+        best = 0.0
+        for p in self._phrasings[i]:
+            pgrams = set(bigrams(p))
+            ptotal = sum(self._weight(g) for g in pgrams)
+            pcov = sum(self._weight(g) for g in pgrams & qgrams) / ptotal if ptotal else 0.0
+            fz = fuzz.ratio(norm, p) / 100.0
+            best = max(best, 0.6 * pcov + 0.4 * fz)
+        return 0.5 * qcov + 0.5 * best
+
+    def match(self, text: str, *, today: date | None = None) -> Match:
+        """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
+        today = today or date.today()
+        th = self.thresholds
+        norm = normalize(text)
+        if not norm:
+            return Match(UNKNOWN, None, 0.0, [])
+        qwords = words(norm)
+        hits = self.retrieve(norm, qwords, today, th.shortlist)
+        ranked = sorted(((self.score(norm, qwords, i), bm, i) for i, bm in hits), reverse=True)
+        cands = [Candidate(self.docs[i].code, self.docs[i].question, round(s, 4)) for s, _, i in ranked]
+        if not cands:
+            return Match(UNKNOWN, None, 0.0, [])
+        best = cands[0].score
+        runner = cands[1].score if len(cands) > 1 else 0.0
+        if best >= th.answer and best - runner >= th.margin:
+            return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
+        if best >= th.menu:
+            menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
+            return Match(MENU, None, best, menu)
+        return Match(UNKNOWN, None, best, cands[: th.menu_size])
+
+
+def _phrasings(doc: FaqDoc) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for text in (doc.question, *doc.alternatives):
+        norm = normalize(text)
+        if norm:
+            seen.setdefault(norm, None)
+    return tuple(seen) or ("",)
+
+
+def menu_text(match: Match) -> str:
+    """The numbered menu the resident answers with a digit."""
+    lines = ["您是想问："] + [f"{n}. {c.question}" for n, c in enumerate(match.candidates, 1)]
+    lines.append("请回复序号；都不是请直接描述您的问题，或回复“人工”。")
+    return "\n".join(lines)
