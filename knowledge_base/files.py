@@ -66,7 +66,10 @@ def parse_date(value: Any) -> date | None:
     m = _DATE.match(text)
     if not m:
         raise ValueError(f"日期格式无法识别：{text}（请用 2025-01-31）")
-    return date(int(m[1]), int(m[2]), int(m[3]))
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValueError(f"日期不存在：{text}") from None
 
 
 def _rows_from_csv(path: Path) -> list[tuple[int, list[Any]]]:
