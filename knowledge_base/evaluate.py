@@ -78,7 +78,7 @@ def synthetic_faq(n: int = 2000, *, seed: int = 7, places: int = 1) -> list[tupl
     for i, (subject, a, p) in enumerate(combos[:n]):
         t = subject if places == 1 else f"第{p + 1}街道{subject}"
         q = ASPECTS[a][0].format(t=t)
-        out.append((FaqDoc(code=f"S{i:05d}", question=q, answer=f"关于{t}的答复（合成数据）。", category=subject), a))
+        out.append((FaqDoc(code=f"S{i:05d}", question=q, answer=f"关于{t}的答复（合成数据）。", category=t), a))
     return out
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -70,6 +72,7 @@ _STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 18)
 def normalize(text: str) -> str:
     """Fold width and case, drop greetings, particles and punctuation, and map synonyms onto one spelling."""
     text = unicodedata.normalize("NFKC", text or "").lower()
@@ -86,7 +89,7 @@ def bigrams(norm: str) -> list[str]:
     return [norm[i : i + 2] for i in range(len(norm) - 1)]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 18)  # a rebuild after one edit re-cuts only the changed question
 def words(norm: str) -> tuple[str, ...]:
     """jieba words of a normalised text without stop words."""
     return tuple(w for w in jieba.lcut(norm) if w not in _STOPWORDS and w.strip())
@@ -169,28 +172,13 @@ class FaqIndex:
         self.thresholds = thresholds or Thresholds()
         self.docs = list(docs)
         self._by_code = {d.code: i for i, d in enumerate(self.docs)}
-        self._phrasings = [_phrasings(d) for d in self.docs]
-        self._joined = ["\x00".join(p) + "\x00" + "\x00".join(normalize(k) for k in d.keywords) for p, d in zip(self._phrasings, self.docs)]
-        vocab: dict[str, int] = {}
-        tids: list[int] = []
-        tfs: list[int] = []
-        doc_ids: list[int] = []
-        lengths = np.zeros(len(self.docs), dtype=np.float32)
-        for i, (phr, d) in enumerate(zip(self._phrasings, self.docs)):
-            counts: dict[str, int] = {}
-            for p in phr:
-                for g in bigrams(p):
-                    counts[g] = counts.get(g, 0) + 1
-            for w in words(phr[0]) + tuple(normalize(k) for k in d.keywords):
-                if w:
-                    key = "\x01" + w
-                    counts[key] = counts.get(key, 0) + 1
-            lengths[i] = sum(counts.values())
-            for term, tf in counts.items():
-                tid = vocab.setdefault(term, len(vocab))
-                tids.append(tid)
-                tfs.append(tf)
-            doc_ids.extend([i] * len(counts))
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # millions of small objects: cyclic GC passes would double the build time
+        try:
+            vocab, tids, tfs, doc_ids, lengths = self._count_terms()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self._vocab = vocab
         n = max(len(self.docs), 1)
         tid_arr = np.asarray(tids, dtype=np.int64)
@@ -215,7 +203,29 @@ class FaqIndex:
         self._active_cache: dict[int, np.ndarray] = {}
         self._wmap: dict[str, float] | None = None
         self._phr_cache: dict[int, list] = {}
+        gc.freeze()  # the index lives long: keep its objects out of later GC passes (steadier query latency)
         return self
+
+    def _count_terms(self):
+        self._phrasings = [_phrasings(d) for d in self.docs]
+        keywords = [tuple(k for k in map(normalize, d.keywords) if k) for d in self.docs]
+        self._joined = ["\x00".join(p + k) for p, k in zip(self._phrasings, keywords)]
+        questions = [p[0] for p in self._phrasings]
+        vocab: dict[str, int] = {}
+        tids: list[int] = []
+        tfs: list[int] = []
+        doc_ids: list[int] = []
+        lengths = np.zeros(len(self.docs), dtype=np.float32)
+        for i, (phr, kws, qwords) in enumerate(zip(self._phrasings, keywords, map(words, questions))):
+            counts = Counter()
+            for p in phr:
+                counts.update([p[j : j + 2] for j in range(len(p) - 1)] if len(p) > 1 else [p])
+            counts.update(["\x01" + w for w in qwords + kws])
+            lengths[i] = counts.total()
+            tids.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+            tfs.extend(counts.values())
+            doc_ids.extend([i] * len(counts))
+        return vocab, tids, tfs, doc_ids, lengths
 
     def __len__(self) -> int:
         return len(self.docs)
