@@ -10,8 +10,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Naive UTC now; every timestamp in the database is naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Aware UTC now; every timestamp in the database is UTC (SQLModel's UTCDateTime insists on tzinfo)."""
+    return datetime.now(timezone.utc)
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -73,3 +73,12 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class RequestNonce(SQLModel, table=True):
+    """A (timestamp, nonce, signature) already accepted, with the message it carried: replays are refused."""
+
+    __tablename__ = "request_nonce"
+    key: str = Field(primary_key=True, max_length=200)
+    dedupe_key: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""Channel edges: verify, decrypt and parse requests into `Inbound`; render and encrypt `Reply` values."""

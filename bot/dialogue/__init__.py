@@ -1,0 +1,20 @@
+"""Dialogue: turns an Inbound into a Reply through ordered handler groups."""
+
+from bot.dialogue.engine import Dialogue, Handler, Turn
+
+
+def default_dialogue() -> Dialogue:
+    """The handler order: an open conversation first, then events, then commands, then the intent route."""
+    from bot.dialogue import faq, handlers
+
+    return Dialogue(
+        [
+            [handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice()],
+            [handlers.Events(), handlers.NonText()],
+            [handlers.Commands()],
+            [handlers.IntentRoute()],
+        ]
+    )
+
+
+__all__ = ["Dialogue", "Handler", "Turn", "default_dialogue"]

@@ -1,0 +1,143 @@
+"""The dialogue engine: ordered handler groups turn one Inbound into one Reply; the first match wins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.dialogue import texts
+from bot.inbound import Inbound, Reply, split_text
+from bot.models import ChatMessage, Conversation, utcnow
+
+
+@dataclass
+class Turn:
+    """One resident message being handled: the message, its conversation, the open session and the clock."""
+
+    inbound: Inbound
+    session: Session
+    conversation: Conversation
+    now: datetime
+    _classification: Any = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.inbound.text.strip()
+
+    @property
+    def classification(self):
+        """The classifier's verdict on this message, computed once."""
+        if self._classification is None:
+            import intents
+
+            self._classification = intents.classify(self.text)
+        return self._classification
+
+    @property
+    def state(self) -> str | None:
+        return self.conversation.state
+
+    def set_state(self, state: str | None, **data: Any) -> None:
+        self.conversation.state = state
+        self.conversation.data = {**(self.conversation.data or {}), "flow": data} if state else {
+            k: v for k, v in (self.conversation.data or {}).items() if k != "flow"
+        }
+
+    @property
+    def flow_data(self) -> dict[str, Any]:
+        return dict((self.conversation.data or {}).get("flow") or {})
+
+
+class Handler(Protocol):
+    """Two steps, as in python-telegram-bot: a cheap `check` that may return match data, then `handle`."""
+
+    name: str
+
+    def check(self, turn: Turn) -> Any | None: ...
+
+    def handle(self, turn: Turn, match: Any) -> Reply: ...
+
+
+class Dialogue:
+    """Tries handler groups in order (open conversation, events, commands, intent route)."""
+
+    def __init__(self, groups: Sequence[Sequence[Handler]]) -> None:
+        self.groups = [list(g) for g in groups]
+
+    def respond(self, *, session: Session, inbound: Inbound, now: datetime | None = None) -> Reply:
+        now = now or utcnow()
+        conversation = load_conversation(session=session, channel=inbound.channel, user_id=inbound.user_id)
+        if inbound.msg_type != "event":
+            conversation.last_inbound_at = now
+        turn = Turn(inbound=inbound, session=session, conversation=conversation, now=now)
+        reply, handler_name = self._dispatch(turn)
+        reply = _fit(turn, reply)
+        _log(turn, reply, handler_name)
+        conversation.updated_at = now
+        session.add(conversation)
+        session.flush()
+        return reply
+
+    def _dispatch(self, turn: Turn) -> tuple[Reply, str]:
+        for index, group in enumerate(self.groups):
+            for handler in group:
+                match = handler.check(turn)
+                if match is not None:
+                    return handler.handle(turn, match), handler.name
+            if index == 0 and turn.state is not None:
+                turn.set_state(None)  # the open conversation did not claim this message: it was abandoned
+        return Reply(text=texts.NOT_UNDERSTOOD), "fallback"
+
+
+def load_conversation(*, session: Session, channel: str, user_id: str) -> Conversation:
+    """The resident's conversation row, created on first contact (safe against a concurrent first contact)."""
+    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is not None:
+        return row
+    row = Conversation(channel=channel, user_id=user_id, data={})
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        row = session.execute(stmt).scalar_one()
+    return row
+
+
+def _fit(turn: Turn, reply: Reply) -> Reply:
+    """Keep text replies within WeChat's 2048 bytes; the rest waits behind 「更多」."""
+    if not reply.text:
+        return reply
+    first, rest = split_text(reply.text)
+    data = {k: v for k, v in (turn.conversation.data or {}).items() if k != "more"}
+    if rest:
+        data["more"] = rest
+    turn.conversation.data = data
+    return reply if not rest else Reply(text=first, articles=reply.articles, meta=reply.meta)
+
+
+def _log(turn: Turn, reply: Reply, handler_name: str) -> None:
+    """Append the exchange to the chat log, unless the handler asked for no trace (anonymous opinions)."""
+    if reply.meta.get("redact"):
+        return
+    ib = turn.inbound
+    meta: dict[str, Any] = {"handler": handler_name}
+    if turn._classification is not None:
+        meta["classification"] = turn._classification.to_dict()
+    cid = turn.conversation.id
+    turn.session.add(
+        ChatMessage(conversation_id=cid, direction="in", author="resident", text=ib.text or f"[{ib.event or ib.msg_type}]",
+                    msg_type=ib.msg_type, meta=meta, created_at=turn.now)
+    )
+    if reply.text:
+        turn.session.add(
+            ChatMessage(conversation_id=cid, direction="out", author="bot", text=reply.text, meta=reply.meta or None,
+                        created_at=turn.now)
+        )

@@ -1,0 +1,199 @@
+"""The built-in handlers: hand-off, events, non-text messages, commands, clarification and the intent route."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.dialogue import routes, texts
+from bot.dialogue.engine import Turn
+from bot.inbound import Reply
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+COMMANDS = {
+    "human": {"人工", "转人工", "人工服务", "找人工", "人工客服", "客服", "找工作人员"},
+    "end_human": {"结束人工", "退出人工", "结束"},
+    "status": {"查询", "我的工单", "查询进度", "进度", "我的事项", "查进度", "工单"},
+    "cancel": {"取消", "算了", "不用了", "退出"},
+    "more": {"更多", "全文", "继续"},
+    "help": {"帮助", "菜单", "help", "功能", "你能做什么"},
+}
+_COMMAND_OF = {word: name for name, words in COMMANDS.items() for word in words}
+
+
+def command_of(text: str) -> str | None:
+    """An exact command word (ignoring spaces and punctuation), or None."""
+    return _COMMAND_OF.get(_PUNCT.sub("", text).lower())
+
+
+class HumanHandoff:
+    """While a person handles the chat, the bot steps back (but never on an emergency)."""
+
+    name = "handoff"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.conversation.handoff is None:
+            return None
+        return command_of(turn.text) or "message"
+
+    def handle(self, turn: Turn, match: Any) -> Reply:
+        if match == "end_human":
+            routes.end_handoff(turn.conversation)
+            return Reply(text=texts.HANDOFF_ENDED)
+        if turn.text and turn.classification.intent == "emergency":
+            return routes.raise_emergency(turn, turn.classification)
+        return routes.acknowledge_waiting(turn)
+
+
+class Events:
+    """subscribe (with qrscene_), unsubscribe, SCAN, CLICK, VIEW, LOCATION and unknown events."""
+
+    name = "events"
+    MENU = {"MENU_HELP": "help", "MENU_STATUS": "status", "MENU_HUMAN": "human"}
+
+    def check(self, turn: Turn) -> Any | None:
+        return turn.inbound.event if turn.inbound.msg_type == "event" else None
+
+    def handle(self, turn: Turn, event: str) -> Reply:
+        ib = turn.inbound
+        if event == "subscribe":
+            turn.conversation.data = {**(turn.conversation.data or {}), "subscribed": True, "scene": ib.scene}
+            return Reply(text=texts.WELCOME, meta={"scene": ib.scene})
+        if event == "unsubscribe":
+            turn.conversation.data = {**(turn.conversation.data or {}), "subscribed": False}
+            turn.set_state(None)
+            return Reply()
+        if event == "scan":
+            return Reply(text="欢迎回来！" + texts.HELP)
+        if event == "location" and ib.location:
+            loc = ib.location
+            turn.conversation.data = {**(turn.conversation.data or {}), "location": [loc.latitude, loc.longitude]}
+            return Reply()
+        if event == "click":
+            action = self.MENU.get(ib.event_key or "")
+            if action == "status":
+                return routes.show_status(turn)
+            if action == "human":
+                return routes.start_handoff(turn, "菜单转人工")
+            if action == "help":
+                return Reply(text=texts.HELP)
+        return Reply()  # view, enter_agent and unknown events need no answer
+
+
+class NonText:
+    """Images, locations, links, videos and unknown types outside an open conversation."""
+
+    name = "non_text"
+
+    def check(self, turn: Turn) -> Any | None:
+        ib = turn.inbound
+        if ib.msg_type in ("text", "event") or (ib.msg_type == "voice" and ib.text):
+            return None
+        return ib.msg_type
+
+    def handle(self, turn: Turn, msg_type: str) -> Reply:
+        ib = turn.inbound
+        if msg_type == "image":
+            return Reply(text=texts.IMAGE_ALONE)
+        if msg_type == "location" and ib.location:
+            loc = ib.location
+            turn.conversation.data = {**(turn.conversation.data or {}), "location": [loc.latitude, loc.longitude]}
+            return Reply(text=texts.LOCATION_SAVED.format(label=loc.label or f"{loc.latitude:.5f}, {loc.longitude:.5f}"))
+        if msg_type == "link":
+            return Reply(text=texts.LINK_ALONE)
+        return Reply(text=texts.UNSUPPORTED)  # voice without recognition, video, unknown
+
+
+class Commands:
+    """人工, 查询, 取消, 更多, 帮助: exact words, before any classification."""
+
+    name = "commands"
+
+    def check(self, turn: Turn) -> Any | None:
+        return command_of(turn.text) if turn.text else None
+
+    def handle(self, turn: Turn, command: str) -> Reply:
+        if command == "human":
+            return routes.start_handoff(turn, "居民要求人工")
+        if command == "status":
+            return routes.show_status(turn)
+        if command == "cancel":
+            had = turn.state is not None
+            turn.set_state(None)
+            return Reply(text=texts.CANCELLED if had else texts.NOTHING_TO_CANCEL)
+        if command == "more":
+            return routes.more(turn)
+        if command == "end_human":
+            return Reply(text=texts.NOTHING_TO_CANCEL)
+        return Reply(text=texts.HELP)
+
+
+CLARIFY_CHOICES = {
+    "question": {"1", "咨询", "问问", "问政策", "咨询政策", "了解"},
+    "complaint": {"2", "反映", "反映问题", "投诉", "求助", "帮忙", "办事", "报修"},
+    "suggestion": {"3", "建议", "提建议", "意见"},
+}
+CLARIFY_PROMPT = "\n请回复数字：1 咨询政策　2 反映问题/求助　3 提建议"
+
+
+class Clarification:
+    """The answer to a clarifying question: route the original message the way the resident says."""
+
+    name = "clarify"
+    state = "clarify"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.state != self.state:
+            return None
+        word = _PUNCT.sub("", turn.text)
+        for intent, words in CLARIFY_CHOICES.items():
+            if word in words:
+                return intent
+        return None
+
+    def handle(self, turn: Turn, intent: str) -> Reply:
+        original = turn.flow_data.get("text", "")
+        turn.set_state(None)
+        return IntentRoute.route(turn, intent, original)
+
+
+class IntentRoute:
+    """Everything else with text: classify, then answer, ticket, hand over or ask."""
+
+    name = "intent"
+
+    def check(self, turn: Turn) -> Any | None:
+        return turn.classification if turn.text else None
+
+    def handle(self, turn: Turn, c) -> Reply:
+        if c.intent in ("emergency", "police"):
+            return self.route(turn, c.intent, turn.text)
+        if getattr(c, "needs_clarification", False):
+            turn.set_state(Clarification.state, text=turn.text)
+            question = c.clarifying_question or "您是想咨询政策，还是要反映问题？"
+            return Reply(text=question + CLARIFY_PROMPT, meta={"clarify": True})
+        return self.route(turn, c.intent, turn.text)
+
+    @staticmethod
+    def route(turn: Turn, intent: str, text: str) -> Reply:
+        c = turn.classification
+        if intent == "emergency":
+            return routes.raise_emergency(turn, c)
+        if intent == "police":
+            return Reply(text=getattr(c, "redirect_reply", None) or texts.POLICE, meta={"police": True})
+        if intent == "greeting":
+            return Reply(text="您好！" + texts.HELP)
+        if intent == "thanks":
+            return Reply(text=texts.THANKS)
+        if intent == "human":
+            return routes.start_handoff(turn, "居民要求人工")
+        if intent == "status_query":
+            return routes.show_status(turn)
+        if intent == "question":
+            from bot.dialogue import faq
+
+            return faq.answer(turn, text)
+        if intent in ("complaint", "service_request", "suggestion"):
+            return routes.open_ticket(turn, kind=intent, text=text, classification=c)
+        return Reply(text=texts.NOT_UNDERSTOOD)

@@ -1,0 +1,113 @@
+"""What the dialogue does once it knows what a message is: answer, open a ticket, hand over, show status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from bot.dialogue import texts
+from bot.dialogue.engine import Turn
+from bot.inbound import Reply
+from bot.models import Conversation
+from bot.outbox import enqueue
+from bot.tickets import service as tickets
+
+HANDOFF_ACK_EVERY = timedelta(minutes=10)
+
+
+def start_handoff(turn: Turn, reason: str) -> Reply:
+    """Hand the conversation to staff: it appears in the admin inbox as waiting."""
+    conv = turn.conversation
+    if conv.handoff is None:
+        conv.handoff = "waiting"
+        conv.handoff_reason = reason
+        conv.assignee_id = None
+    conv.data = {**(conv.data or {}), "handoff_ack_at": turn.now.isoformat()}
+    return Reply(text=texts.HANDOFF_STARTED, meta={"handoff": reason})
+
+
+def end_handoff(conv: Conversation) -> None:
+    conv.handoff = None
+    conv.handoff_reason = None
+    conv.assignee_id = None
+
+
+def acknowledge_waiting(turn: Turn) -> Reply:
+    """While a person handles the chat, say so at most once every ten minutes; otherwise stay quiet."""
+    data = turn.conversation.data or {}
+    last = data.get("handoff_ack_at")
+    if last and turn.now - _parse(last) < HANDOFF_ACK_EVERY:
+        return Reply(meta={"handoff": "waiting"})
+    turn.conversation.data = {**data, "handoff_ack_at": turn.now.isoformat()}
+    return Reply(text=texts.HANDOFF_WAITING, meta={"handoff": "waiting"})
+
+
+def _parse(value: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value)
+
+
+def show_status(turn: Turn) -> Reply:
+    rows = tickets.tickets_of_resident(session=turn.session, resident=turn.inbound.user_id)
+    if not rows:
+        return Reply(text=texts.NO_TICKETS)
+    lines = ["您的事项："]
+    for t in rows:
+        status = texts.STATUS_NAMES.get(t.status, t.status)
+        lines.append(f"{t.number}｜{status}｜{t.text[:20]}{'…' if len(t.text) > 20 else ''}")
+    return Reply(text="\n".join(lines))
+
+
+def open_ticket(turn: Turn, *, kind: str, text: str, classification) -> Reply:
+    """Record a complaint, request or suggestion as a ticket and give the resident its number."""
+    c = classification
+    ticket = tickets.create_ticket(
+        session=turn.session,
+        kind=kind,
+        text=text,
+        resident=turn.inbound.user_id,
+        channel=turn.inbound.channel,
+        category=getattr(c, "category", None),
+        department=getattr(c, "department", None),
+        urgency=getattr(c, "urgency", "normal") or "normal",
+    )
+    route = f"类别：{ticket.category}。" if ticket.category else ""
+    return Reply(text=texts.TICKET_CREATED.format(number=ticket.number, route=route),
+                 meta={"ticket": ticket.number})
+
+
+def raise_emergency(turn: Turn, classification) -> Reply:
+    """Safety first: tell the resident whom to call, open an urgent ticket and alert the grid at once."""
+    c = classification
+    ticket = tickets.create_ticket(
+        session=turn.session,
+        kind="emergency",
+        text=turn.text,
+        resident=turn.inbound.user_id,
+        channel=turn.inbound.channel,
+        category=getattr(c, "category", None),
+        department=getattr(c, "department", None),
+        urgency="emergency",
+    )
+    enqueue(
+        session=turn.session,
+        key=f"emergency-alert:{ticket.number}",
+        kind="robot",
+        channel="wecom",
+        recipient=f"grid:{ticket.grid_id}" if ticket.grid_id else "street",
+        payload={"msgtype": "text", "text": f"【紧急】居民报告：{turn.text}（工单 {ticket.number}），请立即核实处置。"},
+        urgent=True,
+    )
+    safety = getattr(c, "safety_reply", None) or "如有危险请立即拨打 119（火警）/ 120（急救）/ 110（报警）。"
+    return Reply(text=f"{safety}\n已记录并通知网格员，编号 {ticket.number}。", meta={"ticket": ticket.number, "urgent": True})
+
+
+def more(turn: Turn) -> Reply:
+    rest = (turn.conversation.data or {}).get("more")
+    if not rest:
+        return Reply(text=texts.NO_MORE)
+    return Reply(text=rest)
+
+

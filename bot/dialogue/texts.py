@@ -1,0 +1,37 @@
+"""What Linli says: every fixed reply text in one place, so staff can read and change the wording."""
+
+WELCOME = (
+    "您好，欢迎关注社区服务号！我是社区助手「邻里」，可以帮您：\n"
+    "1. 政策咨询：直接提问，如「居住证怎么办」\n"
+    "2. 反映问题、申请帮助：如「楼道灯坏了」，我会登记并转给网格员办理\n"
+    "3. 提建议：如「建议小区多装几个充电桩」\n"
+    "4. 查询办理进度：回复「查询」\n"
+    "需要工作人员时回复「人工」。遇到燃气泄漏、火情、有人被困等紧急情况，请立即拨打 119 / 120 / 110。"
+)
+HELP = WELCOME.replace("您好，欢迎关注社区服务号！", "")
+THANKS = "不客气！还有其他问题随时告诉我。"
+HANDOFF_STARTED = "已为您转接人工服务，工作人员会尽快回复您（工作时间 8:30–17:30）。回复「结束人工」可回到自动服务。"
+HANDOFF_WAITING = "您的消息已转给工作人员，请稍候。"
+HANDOFF_ENDED = "已结束人工服务，有问题可以直接问我。"
+CANCELLED = "好的，已取消。"
+NOTHING_TO_CANCEL = "当前没有进行中的事项。"
+NO_MORE = "没有更多内容了。"
+UNSUPPORTED = "暂时还看不懂这种消息，请用文字告诉我您的问题，或回复「人工」联系工作人员。"
+IMAGE_ALONE = "收到您的图片。如需反映问题，请用文字简单描述一下情况和地点，我来为您登记。"
+LOCATION_SAVED = "收到您的位置：{label}。如需反映问题，请用文字描述一下情况。"
+LINK_ALONE = "收到您分享的链接。如有问题，请用文字描述，或回复「人工」联系工作人员。"
+NOT_UNDERSTOOD = "抱歉，我没能理解您的意思。您可以换个说法，或回复「人工」联系工作人员。"
+POLICE = "这属于公安机关处理的警务事项，请立即拨打 110 报警。社区不受理此类事项的工单，但如需其他帮助可回复「人工」。"
+NO_TICKETS = "您还没有提交过事项。需要反映问题可以直接告诉我。"
+TICKET_CREATED = "已记录，编号 {number}。{route}我们会按时办理，办理进展会通知您。回复「查询」可查看进度。"
+STATUS_NAMES = {
+    "submitted": "已受理",
+    "under_review": "初审中",
+    "dispatched": "已派单",
+    "in_progress": "办理中",
+    "returned": "退回重派",
+    "resolved": "已办结",
+    "surveyed": "已回访",
+    "closed": "已关闭",
+    "reopened": "重新办理",
+}

@@ -1,0 +1,1 @@
+"""Organisation: street → community → grid → building, departments, staff and residents."""

@@ -1,0 +1,199 @@
+"""The message processor: replay guard, dedupe and dialogue in one worker thread with group commit.
+
+Requests hand their Inbound to one worker thread per process. It handles up to `batch` messages in one
+transaction (each inside its own SAVEPOINT), so a burst costs one commit, not one per message. The
+request waits for its reply within the time budget; past it the gateway answers `success` and the
+reply goes to the outbox as a customer-service message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.dialogue import Dialogue
+from bot.inbound import Inbound, Reply
+from bot.models import ProcessedMessage, RequestNonce, utcnow
+from bot.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+
+class Replayed(Exception):
+    """A (timestamp, nonce, signature) already used for a different message."""
+
+
+@dataclass
+class Job:
+    inbound: Inbound
+    replay_key: str | None
+    future: Future = field(default_factory=Future)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    deferred: bool = False
+
+
+class Processor:
+    """One per process: owns the worker thread that runs the dialogue against the database."""
+
+    def __init__(self, *, engine: Engine, dialogue: Dialogue, batch: int = 64, nonce_ttl: int = 900) -> None:
+        self.engine = engine
+        self.dialogue = dialogue
+        self.batch = batch
+        self.nonce_ttl = nonce_ttl
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._last_purge = 0.0
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="linli-processor", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def submit(self, inbound: Inbound, replay_key: str | None = None) -> Job:
+        job = Job(inbound, replay_key)
+        self._queue.put(job)
+        return job
+
+    async def process(self, inbound: Inbound, replay_key: str | None, budget: float) -> Reply | None:
+        """The reply, or None when the budget ran out (the reply will then go through the outbox)."""
+        job = self.submit(inbound, replay_key)
+        try:
+            # shield: giving up on the wait must not cancel the job, whose reply then goes by outbox
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)), timeout=budget)
+        except asyncio.TimeoutError:
+            with job.lock:
+                if job.future.done():
+                    return job.future.result()
+                job.deferred = True
+            return None
+
+    def process_now(self, inbound: Inbound, replay_key: str | None = None) -> Reply:
+        """Synchronous variant for tests and the CLI: runs in the caller's thread, one transaction."""
+        job = Job(inbound, replay_key)
+        self._run_batch([job])
+        return job.future.result()
+
+    # ---- worker ---------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            jobs = [job]
+            while len(jobs) < self.batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                jobs.append(nxt)
+            try:
+                self._run_batch(jobs)
+            except Exception:  # never let the worker die; each job has its outcome already
+                log.exception("processor batch failed")
+
+    def _run_batch(self, jobs: list[Job]) -> None:
+        outcomes: list[tuple[Job, Reply | BaseException]] = []
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                for job in jobs:
+                    try:
+                        with session.begin_nested():
+                            outcomes.append((job, self._handle(session, job)))
+                    except Replayed as exc:
+                        outcomes.append((job, exc))
+                    except Exception as exc:
+                        log.exception("dialogue failed for %s", job.inbound.dedupe_key)
+                        outcomes.append((job, exc))
+                self._maybe_purge(session)
+                session.commit()
+        except Exception as exc:  # the commit itself failed: nothing was recorded
+            log.exception("commit failed for a batch of %d", len(jobs))
+            outcomes = [(job, exc) for job in jobs]
+        for job, outcome in outcomes:
+            self._resolve(job, outcome)
+
+    def _resolve(self, job: Job, outcome: Reply | BaseException) -> None:
+        with job.lock:
+            deferred = job.deferred
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        if deferred and isinstance(outcome, Reply) and not outcome.empty:
+            self._defer(job, outcome)
+
+    def _defer(self, job: Job, reply: Reply) -> None:
+        """The request gave up waiting: the reply becomes a customer-service message in the outbox."""
+        ib = job.inbound
+        with Session(self.engine) as session:
+            enqueue(session=session, key=f"late-reply:{ib.dedupe_key}", kind="customer_service", channel=ib.channel,
+                    recipient=ib.user_id, payload={"msgtype": "text", "text": reply.text or "",
+                                                    "account": ib.account})
+            session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == ib.dedupe_key)
+                            .values(status="deferred"))
+            session.commit()
+
+    def _handle(self, session: Session, job: Job) -> Reply:
+        ib = job.inbound
+        key = ib.dedupe_key
+        if job.replay_key:
+            self._guard_replay(session, job.replay_key, key)
+        try:
+            with session.begin_nested():
+                session.add(ProcessedMessage(channel=ib.channel, dedupe_key=key, user_id=ib.user_id))
+                session.flush()
+        except IntegrityError:
+            return self._earlier_reply(session, key)
+        reply = self.dialogue.respond(session=session, inbound=ib)
+        values = {"status": "done", "reply": reply.to_dict()}
+        if reply.meta.get("redact"):  # an anonymous opinion: keep no link from the sender to what was said
+            values = {"status": "done", "reply": None, "user_id": ""}
+        session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == key).values(**values))
+        return reply
+
+    @staticmethod
+    def _guard_replay(session: Session, replay_key: str, dedupe_key: str) -> None:
+        try:
+            with session.begin_nested():
+                session.add(RequestNonce(key=replay_key, dedupe_key=dedupe_key))
+                session.flush()
+        except IntegrityError:
+            seen = session.execute(select(RequestNonce.dedupe_key).where(RequestNonce.key == replay_key)).scalar()
+            if seen != dedupe_key:
+                raise Replayed(replay_key) from None
+
+    @staticmethod
+    def _earlier_reply(session: Session, key: str) -> Reply:
+        """A retry: same effect as the first delivery, so the same reply (or nothing, if it went by outbox)."""
+        row = session.execute(select(ProcessedMessage).where(ProcessedMessage.dedupe_key == key)).scalar_one()
+        if row.status == "done" and row.reply:
+            return Reply.from_dict(row.reply)
+        return Reply()
+
+    def _maybe_purge(self, session: Session) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < 60:
+            return
+        self._last_purge = now
+        session.execute(delete(RequestNonce).where(RequestNonce.created_at < utcnow() - timedelta(seconds=self.nonce_ttl)))
