@@ -203,7 +203,6 @@ class FaqIndex:
         self._active_cache: dict[int, np.ndarray] = {}
         self._wmap: dict[str, float] | None = None
         self._phr_cache: dict[int, list] = {}
-        gc.freeze()  # the index lives long: keep its objects out of later GC passes (steadier query latency)
         return self
 
     def _count_terms(self):
