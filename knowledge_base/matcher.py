@@ -72,6 +72,10 @@ _STOPWORDS = frozenset(
 )
 
 
+# Words in nearly every question (办理/需要/申请…): they tell neighbouring entries apart by accident only.
+LIGHT_WORDS = ("需要", "办理", "可以", "申请", "怎么", "什么", "我", "吗", "是", "有", "能", "的")
+
+
 @lru_cache(maxsize=1 << 18)
 def normalize(text: str) -> str:
     """Fold width and case, drop greetings, particles and punctuation, and map synonyms onto one spelling."""
@@ -149,8 +153,8 @@ class Match:
 class Thresholds:
     """Confidence cut-offs, tuned by knowledge_base.evaluate on a synthetic 2,000-entry FAQ and real messages."""
 
-    answer: float = 0.60  # a confident answer needs at least this confidence ...
-    margin: float = 0.15  # ... and this lead over the runner-up
+    answer: float = 0.65  # a confident answer needs at least this confidence ...
+    margin: float = 0.12  # ... and this lead over the runner-up
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -247,11 +251,16 @@ class FaqIndex:
     # confidence = QCOV * (share of the query found in the entry) + PCOV * (share of the best phrasing found in
     # the query) + FUZZ * (rapidfuzz ratio with that phrasing)
     QCOV, PCOV, FUZZ = 0.5, 0.3, 0.2
+    LIGHT = 0.3  # weight factor of LIGHT_WORDS
 
     def _weights(self) -> tuple[dict[str, float], float]:
         if self._wmap is None:
             idf = (self._idf ** self.GAMMA).tolist()
             self._wmap = {term: idf[tid] for term, tid in self._vocab.items()}
+            for word in LIGHT_WORDS:
+                for key in (word, "\x01" + word):
+                    if key in self._wmap:
+                        self._wmap[key] *= self.LIGHT
         return self._wmap, self._idf_unknown ** self.GAMMA
 
     def retrieve(self, norm: str, qwords: tuple[str, ...], today: date, k: int) -> list[tuple[int, float]]:
