@@ -96,7 +96,7 @@ def bigrams(norm: str) -> list[str]:
 @lru_cache(maxsize=1 << 18)  # a rebuild after one edit re-cuts only the changed question
 def words(norm: str) -> tuple[str, ...]:
     """jieba words of a normalised text without stop words."""
-    return tuple(w for w in jieba.lcut(norm) if w not in _STOPWORDS and w.strip())
+    return tuple(w for w in jieba.lcut(norm, HMM=False) if w not in _STOPWORDS and w.strip())
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ class Thresholds:
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
-    shortlist: int = 16
+    shortlist: int = 12
 
 
 _NO_DATE, _FAR = -(10**9), 10**9
@@ -206,7 +206,7 @@ class FaqIndex:
         self._until = np.array([d.effective_until.toordinal() if d.effective_until else _FAR for d in self.docs], dtype=np.int64)
         self._active_cache: dict[int, np.ndarray] = {}
         self._wmap: dict[str, float] | None = None
-        self._phr_cache: dict[int, list] = {}
+        self._phr_cache: dict[int, tuple] = {}
         return self
 
     def _count_terms(self):
@@ -297,10 +297,12 @@ class FaqIndex:
         cached = self._phr_cache.get(i)
         if cached is None:
             wmap, unknown = self._weights()
-            cached = []
+            phrasings = []
             for p in self._phrasings[i]:
                 grams = frozenset(bigrams(p))
-                cached.append((p, grams, sum(wmap.get(g, unknown) for g in grams)))
+                phrasings.append((p, grams, sum(wmap.get(g, unknown) for g in grams)))
+            every = frozenset(g for part in self._joined[i].split("\x00") for g in bigrams(part))
+            cached = (every, phrasings)
             self._phr_cache[i] = cached
         return cached
 
@@ -308,11 +310,12 @@ class FaqIndex:
         """Confidence in [0, 1] that doc `i` answers the normalised query."""
         qgrams, qwords, total = query
         joined = self._joined[i]
-        found = sum(w for t, w in qgrams.items() if t in joined) + sum(w for t, w in qwords.items() if t in joined)
+        every, phrasings = self._doc_phrasings(i)
+        found = sum(qgrams[g] for g in every.intersection(qgrams)) + sum(w for t, w in qwords.items() if t in joined)
         qcov = found / total if total else 0.0
         best = 0.0
-        for p, grams, ptotal in self._doc_phrasings(i):
-            pcov = sum(w for g, w in qgrams.items() if g in grams) / ptotal if ptotal else 0.0
+        for p, grams, ptotal in phrasings:
+            pcov = sum(qgrams[g] for g in grams.intersection(qgrams)) / ptotal if ptotal else 0.0
             best = max(best, self.PCOV * min(pcov, 1.0) + self.FUZZ * fuzz.ratio(norm, p) / 100.0)
         return self.QCOV * qcov + best
 
