@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,6 +86,31 @@ def normalize(text: str) -> str:
     text = _CHATTER_RE.sub(" ", text)
     text = _SYN_RE.sub(lambda m: _SYN_MAP[m.group(0)], text)
     return _PUNCT_RE.sub("", text)
+
+
+_SOUND: dict[int, int] = {}
+
+
+def sound(norm: str) -> str:
+    """Every Chinese character replaced by one standing for its toneless pinyin, so 居住正 reads as 居住证.
+
+    Residents type with pinyin input methods; their typos are nearly always homophones.
+    """
+    if not _SOUND:
+        _SOUND.update(_sound_table())
+    return norm.translate(_SOUND)
+
+
+def _sound_table() -> dict[int, int]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    first: dict[str, int] = {}
+    table: dict[int, int] = {}
+    for code in sorted(pinyin_dict):
+        reading = pinyin_dict[code].split(",")[0]
+        plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+        table[code] = first.setdefault(plain.replace("ü", "v"), code)
+    return {k: v for k, v in table.items() if k != v}
 
 
 def bigrams(norm: str) -> list[str]:
@@ -222,7 +248,7 @@ class FaqIndex:
         lengths = np.zeros(len(self.docs), dtype=np.float32)
         for i, (phr, kws, qwords) in enumerate(zip(self._phrasings, keywords, map(words, questions))):
             counts = Counter()
-            for p in phr:
+            for p in map(sound, phr):
                 counts.update([p[j : j + 2] for j in range(len(p) - 1)] if len(p) > 1 else [p])
             counts.update(["\x01" + w for w in qwords + kws])
             lengths[i] = counts.total()
@@ -259,14 +285,14 @@ class FaqIndex:
             idf = (self._idf ** self.GAMMA).tolist()
             self._wmap = {term: idf[tid] for term, tid in self._vocab.items()}
             for word in LIGHT_WORDS:
-                for key in (word, "\x01" + word):
+                for key in (sound(word), "\x01" + word):
                     if key in self._wmap:
                         self._wmap[key] *= self.LIGHT
         return self._wmap, self._idf_unknown ** self.GAMMA
 
     def retrieve(self, norm: str, qwords: tuple[str, ...], today: date, k: int) -> list[tuple[int, float]]:
         """BM25 over the posting lists of the query's terms; returns the top `k` active docs."""
-        terms = {g for g in bigrams(norm)} | {"\x01" + w for w in qwords}
+        terms = {g for g in bigrams(sound(norm))} | {"\x01" + w for w in qwords}
         tids = [self._vocab[t] for t in terms if t in self._vocab]
         if not tids or not self.docs:
             return []
@@ -290,7 +316,7 @@ class FaqIndex:
     def _query_terms(self, norm: str, qwords: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float], float]:
         """The query's bigrams and words with weights (a word unknown as a word weighs as its first bigram)."""
         wmap, unknown = self._weights()
-        grams = {g: wmap.get(g, unknown) for g in bigrams(norm)}
+        grams = {g: wmap.get(g, unknown) for g in bigrams(sound(norm))}
         wds = {wd: wmap.get("\x01" + wd) or wmap.get(wd[:2], unknown) for wd in qwords}
         return grams, wds, sum(grams.values()) + sum(wds.values())
 
@@ -300,9 +326,10 @@ class FaqIndex:
             wmap, unknown = self._weights()
             phrasings = []
             for p in self._phrasings[i]:
-                grams = frozenset(bigrams(p))
-                phrasings.append((p, grams, sum(wmap.get(g, unknown) for g in grams)))
-            every = frozenset(g for part in self._joined[i].split("\x00") for g in bigrams(part))
+                sp = sound(p)
+                grams = frozenset(bigrams(sp))
+                phrasings.append((sp, grams, sum(wmap.get(g, unknown) for g in grams)))
+            every = frozenset(g for part in self._joined[i].split("\x00") for g in bigrams(sound(part)))
             cached = (every, phrasings)
             self._phr_cache[i] = cached
         return cached
@@ -315,9 +342,10 @@ class FaqIndex:
         found = sum(qgrams[g] for g in every.intersection(qgrams)) + sum(w for t, w in qwords.items() if t in joined)
         qcov = found / total if total else 0.0
         best = 0.0
+        snorm = sound(norm)
         for p, grams, ptotal in phrasings:
             pcov = sum(qgrams[g] for g in grams.intersection(qgrams)) / ptotal if ptotal else 0.0
-            best = max(best, self.PCOV * min(pcov, 1.0) + self.FUZZ * fuzz.ratio(norm, p) / 100.0)
+            best = max(best, self.PCOV * min(pcov, 1.0) + self.FUZZ * fuzz.ratio(snorm, p) / 100.0)
         return self.QCOV * qcov + best
 
     def match(self, text: str, *, today: date | None = None) -> Match:
