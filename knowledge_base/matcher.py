@@ -313,13 +313,15 @@ class FaqIndex:
         i = self._by_code.get(code)
         return None if i is None else self.docs[i]
 
-    def _active(self, today: date) -> np.ndarray:
+    def _inactive(self, today: date) -> np.ndarray:
+        """Indices of docs that must not be answered on `today` (cached for the day)."""
         key = today.toordinal()
-        mask = self._active_cache.get(key)
-        if mask is None:
-            mask = self._status_ok & (self._from <= key) & (self._until >= key)
-            self._active_cache = {key: mask}  # one day at a time is all a running bot needs
-        return mask
+        idx = self._active_cache.get(key)
+        if idx is None:
+            active = self._status_ok & (self._from <= key) & (self._until >= key)
+            idx = np.flatnonzero(~active)
+            self._active_cache = {key: idx}  # one day at a time is all a running bot needs
+        return idx
 
     # How much a term counts when comparing a query with a candidate: idf ** GAMMA. Plain idf lets the
     # subject (居住证) drown the aspect (收费/材料/条件) that tells neighbouring entries apart; 0.25 won the sweep.
@@ -355,12 +357,13 @@ class FaqIndex:
             d = np.concatenate([self._post_docs[self._indptr[t] : self._indptr[t + 1]] for t in rare])
             w = np.concatenate([self._post_w[self._indptr[t] : self._indptr[t + 1]] for t in rare])
         scores = np.bincount(d, weights=w, minlength=n)
-        scores[~self._active(today)] = 0.0
-        if k < n:
-            top = np.argpartition(-scores, k)[:k]
-        else:
-            top = np.arange(n)
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        inactive = self._inactive(today)
+        if len(inactive):
+            scores[inactive] = 0.0
+        hit = np.flatnonzero(scores)
+        if len(hit) > k:
+            hit = hit[np.argpartition(-scores[hit], k)[:k]]
+        return [(int(i), float(scores[i])) for i in hit]
 
     def _query_terms(self, snorm: str, qwords: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float], float]:
         """The query's bigrams and words with weights (a word unknown as a word weighs as its first bigram)."""
