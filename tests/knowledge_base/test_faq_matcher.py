@@ -90,3 +90,18 @@ def test_every_demo_question_and_alternative_answers_its_own_entry():
         for text in (doc.question, *doc.alternatives):
             m = idx.match(text, today=TODAY)
             assert (m.outcome, m.code) == (ANSWER, doc.code), text
+
+
+def test_an_empty_knowledge_base_knows_nothing():
+    m = FaqIndex.build([]).match("居住证怎么办理", today=TODAY)
+    assert m.outcome == UNKNOWN and m.candidates == []
+
+
+def test_the_evaluation_harness_scores_a_small_synthetic_faq():
+    from knowledge_base import evaluate
+
+    report = evaluate.run(entries=300, messages_path=None, per_entry=1)
+    covered = report["covered_paraphrases"]
+    assert report["synthetic_faq_entries"] == 270 and covered["queries"] == 270
+    assert covered.get("wrong", 0) <= 0.02 and covered.get("correct", 0) >= 0.4
+    assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05
