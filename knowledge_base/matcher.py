@@ -224,8 +224,8 @@ class Match:
 class Thresholds:
     """Confidence cut-offs, tuned by knowledge_base.evaluate on a synthetic 2,000-entry FAQ and real messages."""
 
-    answer: float = 0.65  # a confident answer needs at least this confidence ...
-    margin: float = 0.12  # ... and this lead over the runner-up
+    answer: float = 0.70  # a confident answer needs at least this confidence ...
+    margin: float = 0.13  # ... and this lead over the runner-up
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -326,8 +326,8 @@ class FaqIndex:
     # How much a term counts when comparing a query with a candidate: idf ** GAMMA. Plain idf lets the
     # subject (居住证) drown the aspect (收费/材料/条件) that tells neighbouring entries apart; 0.25 won the sweep.
     GAMMA = 0.25
-    # confidence = QCOV * (share of the query found in the entry) + PCOV * (share of the best phrasing found in
-    # the query) + FUZZ * (rapidfuzz ratio with that phrasing)
+    # confidence = QCOV * (share of the query found in the entry) + PCOV * sqrt(share of the best phrasing found
+    # in the query) + FUZZ * (rapidfuzz ratio, or 0.9 * partial ratio, with that phrasing)
     QCOV, PCOV, FUZZ = 0.5, 0.3, 0.2
     LIGHT = 0.3  # weight factor of LIGHT_WORDS
 
@@ -396,7 +396,10 @@ class FaqIndex:
         best = 0.0
         for p, grams, ptotal in phrasings:
             pcov = sum(qgrams[g] for g in grams.intersection(qgrams)) / ptotal if ptotal else 0.0
-            best = max(best, self.PCOV * min(pcov, 1.0) + self.FUZZ * fuzz.ratio(snorm, p) / 100.0)
+            # Official questions carry context (根据…规定，本区居民…) that a resident leaves out: the square root and
+            # the partial ratio (the query against the best-matching stretch of the question) forgive that.
+            fz = max(fuzz.ratio(snorm, p), 0.9 * fuzz.partial_ratio(snorm, p)) / 100.0
+            best = max(best, self.PCOV * min(pcov, 1.0) ** 0.5 + self.FUZZ * fz)
         return self.QCOV * qcov + best
 
     def match(self, text: str, *, today: date | None = None) -> Match:

@@ -100,8 +100,8 @@ def test_an_empty_knowledge_base_knows_nothing():
 def test_the_evaluation_harness_scores_a_small_synthetic_faq():
     from knowledge_base import evaluate
 
-    report = evaluate.run(entries=300, messages_path=None, per_entry=1)
+    report = evaluate.run(entries=300, messages_path=None, per_entry=3)
     covered = report["covered_paraphrases"]
-    assert report["synthetic_faq_entries"] == 270 and covered["queries"] == 270
+    assert report["synthetic_faq_entries"] == 270 and covered["queries"] == 810
     assert covered.get("wrong", 0) <= 0.02 and covered.get("correct", 0) >= 0.4
     assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05
