@@ -398,7 +398,10 @@ class FaqIndex:
             pcov = sum(qgrams[g] for g in grams.intersection(qgrams)) / ptotal if ptotal else 0.0
             # Official questions carry context (根据…规定，本区居民…) that a resident leaves out: the square root and
             # the partial ratio (the query against the best-matching stretch of the question) forgive that.
-            fz = max(fuzz.ratio(snorm, p), 0.9 * fuzz.partial_ratio(snorm, p)) / 100.0
+            fz = fuzz.ratio(snorm, p)
+            if len(p) > len(snorm) + 3:  # only a longer question can hide the query inside it
+                fz = max(fz, 0.9 * fuzz.partial_ratio(snorm, p))
+            fz /= 100.0
             best = max(best, self.PCOV * min(pcov, 1.0) ** 0.5 + self.FUZZ * fz)
         return self.QCOV * qcov + best
 
