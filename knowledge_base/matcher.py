@@ -82,6 +82,10 @@ _SYNONYMS = {
     "老人": ("老年人", "老人家"),
     "网上": ("线上", "手机上", "网上办"),
 }
+# What a question asks for (after synonyms): an entry about the same thing that answers another of these is
+# never a confident answer (哪里 asked, 进度 answered).
+ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电话", "代办", "不通过", "变更", "依据", "进度",
+                "什么时候", "网上", "遗失", "外地户籍")
 _SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
 _SYN_RE = _trie_regex(v for v, _ in _SYN_PAIRS)
 _SYN_MAP = dict(_SYN_PAIRS)
@@ -386,8 +390,9 @@ class FaqIndex:
             self._phr_cache[i] = cached
         return cached
 
-    def score(self, snorm: str, query: tuple[dict[str, float], dict[str, float], float], i: int) -> float:
-        """Confidence in [0, 1] that doc `i` answers the query (`snorm`: its normalised text as sounds)."""
+    def score(self, snorm: str, query: tuple[dict[str, float], dict[str, float], float], i: int) -> tuple[float, float]:
+        """Confidence in [0, 1] that doc `i` answers the query (`snorm`: its normalised text as sounds), and the
+        share of the query the doc explains."""
         qgrams, qwords, total = query
         joined = self._joined[i]
         every, phrasings = self._doc_phrasings(i)
@@ -403,7 +408,16 @@ class FaqIndex:
                 fz = max(fz, 0.9 * fuzz.partial_ratio(snorm, p))
             fz /= 100.0
             best = max(best, self.PCOV * min(pcov, 1.0) ** 0.5 + self.FUZZ * fz)
-        return self.QCOV * qcov + best
+        return self.QCOV * qcov + best, qcov
+
+    def _same_aspects(self, norm: str, i: int) -> bool:
+        """Every aspect the query asks about (哪里, 费用, 材料…) is in the entry too."""
+        if not self.ASPECT_CHECK:
+            return True
+        joined = self._joined[i]
+        return all(a in joined for a in ASPECT_WORDS if a in norm)
+
+    ASPECT_CHECK = True  # switch for experiments in knowledge_base.evaluate
 
     def match(self, text: str, *, today: date | None = None) -> Match:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
@@ -416,13 +430,13 @@ class FaqIndex:
         snorm = sound(norm)
         hits = self.retrieve(snorm, qwords, today, th.shortlist)
         query = self._query_terms(snorm, qwords)
-        ranked = sorted(((self.score(snorm, query, i), bm, i) for i, bm in hits), reverse=True)
-        cands = [Candidate(self.docs[i].code, self.docs[i].question, round(s, 4)) for s, _, i in ranked]
+        ranked = sorted(((*self.score(snorm, query, i), bm, i) for i, bm in hits), reverse=True)
+        cands = [Candidate(self.docs[i].code, self.docs[i].question, round(s, 4)) for s, _, _, i in ranked]
         if not cands:
             return Match(UNKNOWN, None, 0.0, [])
         best = cands[0].score
         runner = cands[1].score if len(cands) > 1 else 0.0
-        if best >= th.answer and best - runner >= th.margin:
+        if best >= th.answer and best - runner >= th.margin and self._same_aspects(norm, ranked[0][3]):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
         if best >= th.menu:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]

@@ -105,3 +105,11 @@ def test_the_evaluation_harness_scores_a_small_synthetic_faq():
     assert report["synthetic_faq_entries"] == 270 and covered["queries"] == 810
     assert covered.get("wrong", 0) <= 0.02 and covered.get("correct", 0) >= 0.4
     assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05
+
+
+def test_an_entry_about_another_aspect_of_the_subject_is_never_a_confident_answer():
+    docs = [FaqDoc("P1", "独生子女父母奖励办理进度怎么查询？", "在小程序查询。"), FaqDoc("X", "犬只登记在哪里办？", "派出所。")]
+    idx = index(docs)
+    asked_where = idx.match("你好，独生子女父母奖励在什么地方办？", today=TODAY)
+    assert asked_where.outcome != ANSWER
+    assert idx.match("独生子女父母奖励进度怎么查", today=TODAY).code == "P1"
