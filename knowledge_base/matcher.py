@@ -1,4 +1,4 @@
-"""The pure FAQ matcher: BM25 over jieba words and character bigrams, then a rapidfuzz re-rank of a short list."""
+"""The pure FAQ matcher: BM25 over jieba words and (homophone-folded) character bigrams, then a rapidfuzz re-rank of a short list."""
 
 from __future__ import annotations
 
@@ -376,7 +376,7 @@ class FaqIndex:
         wds = {wd: wmap.get("\x01" + wd) or wmap.get(wd[:2], unknown) for wd in qwords}
         return grams, wds, sum(grams.values()) + sum(wds.values())
 
-    def _doc_phrasings(self, i: int) -> list[tuple[str, frozenset, float]]:
+    def _doc_phrasings(self, i: int) -> tuple[frozenset, list[tuple[str, frozenset, float]]]:
         cached = self._phr_cache.get(i)
         if cached is None:
             wmap, unknown = self._weights()
