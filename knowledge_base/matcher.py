@@ -230,6 +230,7 @@ class Thresholds:
 
     answer: float = 0.70  # a confident answer needs at least this confidence ...
     margin: float = 0.13  # ... and this lead over the runner-up
+    aspect_margin: float = 0.06  # a smaller lead suffices when only the best entry has the aspects asked about
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -410,12 +411,16 @@ class FaqIndex:
             best = max(best, self.PCOV * min(pcov, 1.0) ** 0.5 + self.FUZZ * fz)
         return self.QCOV * qcov + best, qcov
 
-    def _same_aspects(self, norm: str, i: int) -> bool:
-        """Every aspect the query asks about (哪里, 费用, 材料…) is in the entry too."""
+    def _same_aspects(self, norm: str, i: int, *, require_some: bool = False) -> bool:
+        """Every aspect the query asks about (哪里, 费用, 材料…) is in the entry too (and, if `require_some`,
+        the query asks about at least one)."""
         if not self.ASPECT_CHECK:
             return True
+        asked = [a for a in ASPECT_WORDS if a in norm]
+        if require_some and not asked:
+            return True  # nothing to tell the two apart by
         joined = self._joined[i]
-        return all(a in joined for a in ASPECT_WORDS if a in norm)
+        return all(a in joined for a in asked)
 
     ASPECT_CHECK = True  # switch for experiments in knowledge_base.evaluate
 
@@ -436,7 +441,10 @@ class FaqIndex:
             return Match(UNKNOWN, None, 0.0, [])
         best = cands[0].score
         runner = cands[1].score if len(cands) > 1 else 0.0
-        if best >= th.answer and best - runner >= th.margin and self._same_aspects(norm, ranked[0][3]):
+        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and (
+            best - runner >= th.margin
+            or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
+        ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
         if best >= th.menu:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]

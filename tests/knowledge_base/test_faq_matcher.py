@@ -113,3 +113,13 @@ def test_an_entry_about_another_aspect_of_the_subject_is_never_a_confident_answe
     asked_where = idx.match("你好，独生子女父母奖励在什么地方办？", today=TODAY)
     assert asked_where.outcome != ANSWER
     assert idx.match("独生子女父母奖励进度怎么查", today=TODAY).code == "P1"
+
+
+def test_the_aspect_asked_about_settles_near_twins():
+    from knowledge_base import evaluate
+
+    with_rule = evaluate.run(entries=300, messages_path=None, per_entry=3)["covered_paraphrases"]
+    without = evaluate.run(entries=300, messages_path=None, per_entry=3,
+                           thresholds=Thresholds(aspect_margin=1.0))["covered_paraphrases"]
+    assert with_rule["correct"] >= without["correct"] + 0.03
+    assert with_rule.get("wrong", 0) <= 0.01
