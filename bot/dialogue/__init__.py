@@ -6,10 +6,12 @@ from bot.dialogue.engine import Dialogue, Handler, Turn
 def default_dialogue() -> Dialogue:
     """The handler order: an open conversation first, then events, then commands, then the intent route."""
     from bot.dialogue import faq, handlers
+    from bot.tickets import intake
 
     return Dialogue(
         [
-            [handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice()],
+            [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(),
+             intake.Intake(), intake.Binding()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],
