@@ -155,8 +155,16 @@ def is_demo(entry: FaqEntry | FaqDoc) -> bool:
     return bool(entry.source and "演示" in entry.source)
 
 
-def answer_text(entry: FaqEntry | FaqDoc) -> str:
-    """The reply for an answered entry: the answer, its source, and a demo notice when it is demo content."""
+def answer_text(entry: FaqEntry | FaqDoc | Session, code: str | None = None) -> str:
+    """The reply for an answered entry: the answer, its source, and a demo notice when it is demo content.
+
+    Takes the entry, or a session and the entry's code: `answer_text(session, match.code)`.
+    """
+    if isinstance(entry, Session):
+        found = get_entry(entry, code=code)
+        if found is None:
+            raise FaqError(f"no entry {code}")
+        entry = found
     parts = [entry.answer.strip()]
     if entry.effective_until:
         parts.append(f"（本政策有效期至{entry.effective_until:%Y年%m月%d日}）")
@@ -179,8 +187,7 @@ def unknown_text() -> str:
 def reply_text(session: Session, match: Match) -> str:
     """The whole reply for a Match: answer, menu or an honest 'I don't know'."""
     if match.outcome == ANSWER:
-        entry = get_entry(session, code=match.code)
-        return answer_text(entry)
+        return answer_text(session, match.code)
     if match.outcome == "menu":
         return menu_text(match)
     return unknown_text()
@@ -347,6 +354,9 @@ class ImportReport:
     @property
     def imported(self) -> int:
         return self.created + self.updated + self.unchanged
+
+    def __str__(self) -> str:  # "FAQ: 65 demo entries"
+        return str(self.imported)
 
 
 def import_file(session: Session, *, path: str | Path, by: str | None = "import") -> ImportReport:

@@ -135,6 +135,8 @@ def test_load_demo_is_idempotent_and_marks_demo_content(session):
     entry = service.get_entry(session, code="D038")
     text = service.answer_text(entry)
     assert "演示" in text and "非官方" in text
+    assert service.answer_text(session, "D038") == text
+    assert str(service.load_demo(session)) == "65"
 
 
 def test_answer_text_names_the_source_and_the_end_date():
