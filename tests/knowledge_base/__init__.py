@@ -1,0 +1,1 @@
+"""Tests for the policy FAQ (knowledge_base)."""
