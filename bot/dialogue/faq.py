@@ -18,19 +18,24 @@ def answer(turn: Turn, text: str) -> Reply:
                         today=turn.now.date())
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
     if match.outcome == "menu":
-        turn.set_state(MENU_STATE, codes=list(match.menu_codes))
+        turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=text)
         meta["faq_menu"] = list(match.menu_codes)
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
 
 
+NONE_OF_THESE = {"都不是", "都不对", "不是", "没有", "没有我要的", "不是这些", "0"}
+
+
 class MenuChoice:
-    """The resident answers 「您是想问：1… 2… 3…」 with a number (1, ２, 第二个…)."""
+    """The resident answers 「您是想问：1… 2… 3…」 with a number (1, ２, 第二个…) or says none of them fits."""
 
     name = "faq_menu"
 
     def check(self, turn: Turn) -> Any | None:
         if turn.state != MENU_STATE or not turn.text:
             return None
+        if turn.text.strip("。.!！ ") in NONE_OF_THESE:
+            return "none"
         from knowledge_base import service
 
         return service.choose(turn.session, codes=turn.flow_data.get("codes") or [], reply=turn.text)
@@ -38,5 +43,10 @@ class MenuChoice:
     def handle(self, turn: Turn, entry) -> Reply:  # noqa: ANN001
         from knowledge_base import service
 
+        question = turn.flow_data.get("question", "")
         turn.set_state(None)
+        if entry == "none":  # the menu missed: the question joins the unanswered log for staff
+            service.log_unanswered(turn.session, text=question, channel=turn.inbound.channel,
+                                   user_id=turn.inbound.user_id)
+            return Reply(text=service.unknown_text(), meta={"faq": None, "faq_outcome": "menu_rejected"})
         return Reply(text=service.answer_text(entry), meta={"faq": entry.code, "faq_outcome": "menu_choice"})
