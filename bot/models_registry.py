@@ -5,5 +5,6 @@ from sqlmodel import SQLModel
 import bot.models  # noqa: F401
 import bot.org.models  # noqa: F401
 import bot.tickets.models  # noqa: F401
+import bot.scheduling.models  # noqa: F401
 
 metadata = SQLModel.metadata
