@@ -17,7 +17,7 @@ from bot.scheduling.models import Lease
 
 def holder_id(prefix: str = "") -> str:
     """host:pid:random — unique per process start, readable in the admin page."""
-    return f"{prefix}{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return f"{prefix}{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def _ensure_row(session: Session, name: str) -> None:

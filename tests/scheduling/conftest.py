@@ -52,3 +52,17 @@ def drain(sender: Sender, now=None, rounds: int = 50) -> None:
             time.sleep(0.05)
         else:
             idle = 0
+
+
+@pytest.fixture
+def org(session):
+    """The demo street (tests/tickets' Org helper), each grid with its own robot key."""
+    from bot import demo
+    from bot.org.models import Grid
+    from tests.tickets.conftest import Org
+
+    demo.seed(session)
+    for grid in session.query(Grid).all():
+        grid.robot_key = f"key-{grid.code}"
+    session.commit()
+    return Org(session)
