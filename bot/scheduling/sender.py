@@ -28,8 +28,8 @@ from bot.outbox import enqueue
 from bot.scheduling import lease, robots
 from bot.scheduling.api import ApiClient, ApiResult
 from bot.scheduling.clock import local_day, next_local_midnight, quiet_until
-from bot.scheduling.outbox import (claim, client_msg_id, defer_quiet, finish, note_planned_id, reconcile_expired,
-                                   robot_posts_since)
+from bot.scheduling.outbox import (claim, client_msg_id, defer_quiet, finish_many, note_planned_id,
+                                   reconcile_expired, robot_posts_since)
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +120,20 @@ class Sender:
         return len(rows)
 
     def _record(self, outcomes: list[Outcome], now: datetime) -> None:
+        """Write all outcomes in one transaction: one executemany per shape of outcome (10,000 single UPDATEs
+        through the ORM cost 3 ms each)."""
+        groups: dict[tuple[str, ...], list[Outcome]] = defaultdict(list)
+        for o in outcomes:
+            groups[tuple(sorted(o.values))].append(o)
         with Session(self.engine) as session:
-            for o in outcomes:
-                if finish(session=session, row_id=o.row_id, holder=self.holder, **o.values):
+            for columns, group in groups.items():
+                done = finish_many(session=session, holder=self.holder, columns=columns,
+                                   rows=[{"row_id": o.row_id, **o.values} for o in group])
+                for o in group:
                     self.stats[o.label] += 1
-                else:
-                    self.stats["lost_lease"] += 1
+                if done >= 0 and done < len(group):
+                    self.stats["lost_lease"] += len(group) - done
+            for o in outcomes:
                 for spec in o.enqueue:
                     enqueue(session=session, **spec)
                 if o.pause_until is not None:
