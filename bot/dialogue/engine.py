@@ -96,8 +96,10 @@ class Dialogue:
 
 
 def load_conversation(*, session: Session, channel: str, user_id: str) -> Conversation:
-    """The resident's conversation row, created on first contact (safe against a concurrent first contact)."""
-    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+    """The resident's conversation row, locked for this turn (FOR UPDATE on PostgreSQL; SQLite's write lock
+    is already held), created on first contact (safe against a concurrent first contact)."""
+    stmt = (select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+            .with_for_update())
     row = session.execute(stmt).scalar_one_or_none()
     if row is not None:
         return row
@@ -124,6 +126,9 @@ def _fit(turn: Turn, reply: Reply) -> Reply:
 
 
 def _log(turn: Turn, reply: Reply, handler_name: str) -> None:
+    """Append the exchange to the chat log, unless the handler asked for no trace (anonymous opinions)."""
+    if reply.meta.get("redact"):
+        return
     ib = turn.inbound
     meta: dict[str, Any] = {"handler": handler_name}
     if turn._classification is not None:
