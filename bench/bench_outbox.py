@@ -57,10 +57,11 @@ def main() -> None:
 
     if args.db == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    else:
-        url = args.db
-        with engine_for(url).begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:  # a private schema, dropped afterwards: never touch what others keep in that database
+        schema = f"bench_{os.getpid()}"
+        with engine_for(args.db).begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{args.db}{'&' if '?' in args.db else '?'}options=-csearch_path%3D{schema}"
     upgrade(url)
     port = free_port()
     standin = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler", "standin", "--port", str(port),
@@ -105,6 +106,10 @@ def main() -> None:
     finally:
         standin.terminate()
         standin.wait()
+        if args.db != "sqlite":
+            engine_for(url).dispose()
+            with engine_for(args.db).begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def _left(engine) -> bool:
