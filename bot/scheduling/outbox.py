@@ -36,7 +36,7 @@ def claim(*, session: Session, holder: str, now: datetime, limit: int, lease_sec
     if skip_wechat:
         cond.append(Outbox.kind == "robot")
     ids = list(session.execute(
-        select(Outbox.id).where(*cond).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+        select(Outbox.id).where(*cond).order_by(Outbox.urgent.desc(), Outbox.next_attempt_at, Outbox.id).limit(limit)
         .with_for_update(skip_locked=True)
     ).scalars())
     if not ids:

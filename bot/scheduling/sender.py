@@ -227,22 +227,22 @@ class Sender:
                     deadline: float) -> tuple[list[Outcome], list[Callable[[], list[Outcome]]]]:
         """Decide per robot: individual posts within the rate, one digest beyond it, or wait for the next minute."""
         done: list[Outcome] = []
+        pending = []
+        for r in rows:  # in-doubt rows first, and outside any transaction: this asks the provider over HTTP
+            if r.in_doubt:
+                known = self.client.delivered("robot", r.provider_msg_id or client_msg_id(r))
+                if known:
+                    done.append(self._sent(r, now, r.provider_msg_id or client_msg_id(r), "reconciled_sent"))
+                    continue
+                if known is None:
+                    done.append(self._dead(r, "in doubt: the robot post may have been delivered", "in_doubt"))
+                    continue
+            pending.append(r)
         with Session(self.engine) as session:
             key = self._robot_key(session, recipient)
             if not key:
-                return [self._dead(r, f"no robot webhook key for {recipient}") for r in rows], []
+                return done + [self._dead(r, f"no robot webhook key for {recipient}") for r in pending], []
             names = self._resident_names(session, recipient)
-            pending = []
-            for r in rows:
-                if r.in_doubt:
-                    known = self.client.delivered("robot", r.provider_msg_id or client_msg_id(r))
-                    if known:
-                        done.append(self._sent(r, now, r.provider_msg_id or client_msg_id(r), "reconciled_sent"))
-                        continue
-                    if known is None:
-                        done.append(self._dead(r, "in doubt: the robot post may have been delivered", "in_doubt"))
-                        continue
-                pending.append(r)
             budget = self.settings.robot_rate_per_minute - robot_posts_since(
                 session=session, recipient=recipient, since=now - timedelta(seconds=60))
             if not pending:
