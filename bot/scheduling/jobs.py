@@ -163,10 +163,13 @@ def _open_flows(session: Session, flows: dict[str, dict[str, Any]], now: datetim
 def survey_followups(*, session: Session, now: datetime) -> dict[str, int]:
     """One reminder after 24 h without an answer; after 72 h the survey expires into a phone task for staff."""
     done = {"reminded": 0, "expired": 0, "closed_elsewhere": 0}
-    open_surveys = select(Survey).where(Survey.status.in_(("asked", "reminded"))).order_by(Survey.id)
-    for s in session.execute(open_surveys).scalars():
-        ticket = session.get(Ticket, s.ticket_id)
-        if ticket is None or ticket.status != "resolved" or ticket.reopen_count != s.round:
+    open_surveys = (select(Survey, Ticket.status, Ticket.reopen_count).join(Ticket, Ticket.id == Survey.ticket_id)
+                    .where(Survey.status.in_(("asked", "reminded")),
+                           or_(Survey.asked_at <= now - SURVEY_REMIND_AFTER, Ticket.status != "resolved",
+                               Ticket.reopen_count != Survey.round))
+                    .order_by(Survey.id))
+    for s, ticket_status, reopen_count in session.execute(open_surveys).all():
+        if ticket_status != "resolved" or reopen_count != s.round:
             s.status, s.expired_at = "expired", now  # staff closed or reopened it meanwhile: nothing to ask
             done["closed_elsewhere"] += 1
         elif now - s.asked_at >= SURVEY_EXPIRE_AFTER:

@@ -57,7 +57,7 @@ def test_killed_sender_restarts_without_duplicates_or_losses(org, db_url, standi
     standin.faults.error_5xx_rate = 0.03
     standin.faults.expire_tokens_every = 1.5
     first = sender_process(db_url, standin)
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 50
     while len(standin.state.records) < N // 3:
         assert first.poll() is None, first.stderr.read()
         assert time.monotonic() < deadline, "the first sender made too little progress"

@@ -237,3 +237,13 @@ def test_linli_scheduler_announce_and_progress(org, db_url, monkeypatch):
         assert bad.exit_code != 0 and "G77" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_survey_whose_ticket_staff_already_closed_just_expires(org):
+    s = org.session
+    t = resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    service.record_survey(session=s, ticket=t, resolved=True, satisfaction=None, now=T0 + timedelta(hours=1))
+    assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=2)) == {"reminded": 0, "expired": 0,
+                                                                           "closed_elsewhere": 1}
+    assert s.execute(select(Survey)).scalar_one().status == "expired" and outbox(s, "survey-phone:") == []
