@@ -105,7 +105,7 @@ class Sender:
         outcomes: list[Outcome] = []
         tasks: list[Callable[[], list[Outcome]]] = []
         wechat = [r for r in rows if r.kind != "robot"]
-        tasks += [(lambda r=r: [self._send_wechat(r, now, deadline)]) for r in wechat]
+        tasks += [(lambda r=r: self._guarded([r], now, lambda: [self._send_wechat(r, now, deadline)])) for r in wechat]
         by_robot: dict[str, list[Outbox]] = defaultdict(list)
         for r in rows:
             if r.kind == "robot":
@@ -118,6 +118,14 @@ class Sender:
             outcomes += result
         self._record(outcomes, now)
         return len(rows)
+
+    def _guarded(self, rows: list[Outbox], now: datetime, call: Callable[[], list[Outcome]]) -> list[Outcome]:
+        """A bug or an unexpected error in one task must not lose the batch: its rows are failed, in doubt."""
+        try:
+            return call()
+        except Exception as exc:
+            log.exception("sending outbox rows %s failed", [r.id for r in rows])
+            return [self._failed(r, now, f"sender error: {exc!r}", in_doubt=True) for r in rows]
 
     def _record(self, outcomes: list[Outcome], now: datetime) -> None:
         """Write all outcomes in one transaction: one executemany per shape of outcome (10,000 single UPDATEs
@@ -251,8 +259,8 @@ class Sender:
                 return done + [self._defer(r, now + timedelta(seconds=60), "robot rate limit", "robot_wait")
                                for r in pending], []
             if len(pending) <= budget:
-                return done, [(lambda r=r: self._post_robot(key, [r], robots.body_for(r.payload, names),
-                                                            client_msg_id(r), now, deadline)) for r in pending]
+                return done, [(lambda r=r: self._guarded([r], now, lambda: self._post_robot(
+                    key, [r], robots.body_for(r.payload, names), client_msg_id(r), now, deadline))) for r in pending]
             tasks = []
             start = 0
             for i, (body, count) in enumerate(robots.digest_bodies([r.payload for r in pending], names)):
@@ -262,8 +270,8 @@ class Sender:
                     continue
                 cid = "dg" + hashlib.sha1("|".join(client_msg_id(r) for r in group).encode()).hexdigest()[:24]
                 note_planned_id(session=session, row_ids=[r.id for r in group], holder=self.holder, provider_id=cid)
-                tasks.append(lambda body=body, group=group, cid=cid: self._post_robot(key, group, body, cid, now,
-                                                                                      deadline))
+                tasks.append(lambda body=body, group=group, cid=cid: self._guarded(
+                    group, now, lambda: self._post_robot(key, group, body, cid, now, deadline)))
             session.commit()
         return done, tasks
 

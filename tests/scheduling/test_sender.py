@@ -192,3 +192,4 @@ def test_many_threads_in_two_processes_refresh_an_expired_token_once(session, sc
         t.join()
     assert len(set(got)) == 1 and stale not in got
     assert standin.state.tokens_issued == 2  # the first token, then one refresh for everybody
+
