@@ -14,7 +14,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from bot.models import Outbox, utcnow
@@ -78,9 +78,15 @@ def note_planned_id(*, session: Session, row_ids: list[int], holder: str, provid
 
 
 def reconcile_expired(*, session: Session, now: datetime) -> int:
-    """Rows left in 'sending' by a sender that died: their outcome is unknown, so they are marked in doubt."""
+    """Rows left in 'sending' by a sender that died: their outcome is unknown, so they are marked in doubt.
+
+    A row is left when its lease expired, or at once when its holder was a process on this host that is gone."""
+    from bot.scheduling.lease import holder_is_dead
+
+    holders = session.execute(select(Outbox.claimed_by).where(Outbox.status == "sending").distinct()).scalars()
+    dead = [h for h in holders if holder_is_dead(h)]
     result = session.execute(
-        update(Outbox).where(Outbox.status == "sending", Outbox.claimed_until < now)
+        update(Outbox).where(Outbox.status == "sending", or_(Outbox.claimed_until < now, Outbox.claimed_by.in_(dead)))
         .values(status="failed", in_doubt=True, claimed_by=None, next_attempt_at=now,
                 last_error="the sender stopped while sending: outcome unknown")
         .execution_options(synchronize_session=False)

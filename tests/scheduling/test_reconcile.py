@@ -80,3 +80,22 @@ def test_an_in_doubt_robot_post_that_arrived_is_not_posted_again(session, sender
                                     client_msg_id=client_msg_id(row)).ok
     drain(sender)
     assert len(standin.state.records) == 1 and sender.stats["reconciled_sent"] == 1
+
+
+def test_rows_of_a_dead_sender_on_this_host_are_reconciled_without_waiting(session):
+    import subprocess
+    import sys
+
+    from bot.scheduling.lease import holder_id
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    dead = f"sender:{holder_id().split(':')[0]}:{proc.pid}:abcdef"
+    enqueue(session=session, key="k", kind="customer_service", recipient="o", payload={"msgtype": "text", "text": "x"})
+    enqueue(session=session, key="alive", kind="customer_service", recipient="o", payload={"msgtype": "text", "text": "y"})
+    session.commit()
+    now = utcnow()
+    claim(session=session, holder=dead, now=now, limit=1, lease_seconds=600)
+    claim(session=session, holder=holder_id("sender:"), now=now, limit=1, lease_seconds=600)  # this process: alive
+    assert reconcile_expired(session=session, now=now) == 1
+    session.commit()
