@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,9 +17,23 @@ from bot.models import utcnow
 from bot.scheduling.models import Lease
 
 
+@lru_cache(maxsize=1)
+def machine() -> str:
+    """This pid namespace on this boot of this host: hostname + a hash of boot id and pid-namespace inode.
+
+    Two containers with the same hostname still differ, so a pid is only ever judged where it means something."""
+    parts = [socket.gethostname()]
+    for path in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(open(path).read().strip() if path.endswith("boot_id") else str(os.stat(path).st_ino))
+        except OSError:
+            parts.append("?")
+    return f"{socket.gethostname()[:16]}-{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:6]}"
+
+
 def holder_id(prefix: str = "") -> str:
-    """host:pid:random — unique per process start, readable in the admin page."""
-    return f"{prefix}{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """machine:pid:random — unique per process start, readable in the admin page."""
+    return f"{prefix}{machine()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def _ensure_row(session: Session, name: str) -> None:
@@ -47,7 +63,7 @@ def acquire(*, session: Session, name: str, holder: str, ttl: float, now: dateti
 def holder_is_dead(holder: str | None) -> bool:
     """True when `holder` names a process on this host that no longer exists (a restart after a crash)."""
     parts = (holder or "").split(":")
-    if len(parts) < 4 or parts[1] != socket.gethostname()[:24] or not parts[2].isdigit():
+    if len(parts) < 4 or parts[1] != machine() or not parts[2].isdigit():
         return False
     pid = int(parts[2])
     if pid == os.getpid():
