@@ -6,12 +6,13 @@ from bot.dialogue.engine import Dialogue, Handler, Turn
 def default_dialogue() -> Dialogue:
     """The handler order: an open conversation first, then events, then commands, then the intent route."""
     from bot.dialogue import faq, handlers
+    from bot.scheduling.survey_flow import SurveyFlow
     from bot.tickets import intake
 
     return Dialogue(
         [
             [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(),
-             intake.Intake(), intake.Binding()],
+             SurveyFlow(), intake.Intake(), intake.Binding()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],
