@@ -83,6 +83,8 @@ class Settings(BaseSettings):
         ]
         if bad:
             raise ValueError("production mode refuses placeholder secrets: " + ", ".join(bad))
+        if self.wechat_delivery_query:
+            raise ValueError("LINLI_WECHAT_DELIVERY_QUERY is for the local API stand-in only")
         for name, key in (("LINLI_WECHAT_AES_KEY", self.wechat_aes_key), ("LINLI_WECOM_AES_KEY", self.wecom_aes_key)):
             if len(key) != 43:
                 raise ValueError(f"{name} must be the 43-character EncodingAESKey")

@@ -59,7 +59,8 @@ def seed(session: Session, *, password_hash: str | None = None) -> bool:
                           community_id=community.id, password_hash=password_hash))
         session.add(ResidentGroup(community_id=community.id, name=f"{c_name}第一居民小组", leader="组长（演示）"))
         for g_index, (g_code, g_name, households) in enumerate(grids, start=1):
-            grid = Grid(code=g_code, name=g_name, community_id=community.id, households=households)
+            grid = Grid(code=g_code, name=g_name, community_id=community.id, households=households,
+                        robot_key=f"demo-{g_code.lower()}")  # answered by the local API stand-in only
             session.add(grid)
             session.flush()
             n = int(g_code[1:])

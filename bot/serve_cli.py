@@ -79,14 +79,38 @@ def load_demo() -> list[str]:
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Load invented demo data (street, communities, grids, staff, FAQ) and run Linli."""
+    import os
+
     from bot.demo import DEMO_PASSWORD
 
+    standin = None
+    if not no_serve and "LINLI_WECHAT_API_BASE" not in os.environ:
+        standin = _start_standin()
     for line in load_demo():
         click.echo(f"demo data loaded — {line}")
     click.echo(f"demo staff log in as admin / grid1…grid6 / chief1, chief2 / community1, community2 / dept1…dept6, "
                f"password {DEMO_PASSWORD}")
+    if standin is not None:
+        click.echo(f"  Outbound pushes go to a local WeChat/WeCom API stand-in: {standin.url}/standin/records")
     if not no_serve:
         run_server(host, port, 1)
+
+
+def _start_standin():
+    """The demo cannot reach WeChat: run the local API stand-in and point Linli's API clients at it."""
+    import os
+
+    from bot.scheduling.standin import StandIn
+
+    standin = StandIn().start()
+    os.environ.update({
+        "LINLI_WECHAT_API_BASE": standin.url,
+        "LINLI_WECOM_API_BASE": standin.url,
+        "LINLI_WECOM_WEBHOOK_BASE": f"{standin.url}/cgi-bin/webhook/send",
+        "LINLI_WECHAT_DELIVERY_QUERY": "true",
+    })
+    get_settings.cache_clear()
+    return standin
 
 
 @click.group()
