@@ -7,3 +7,4 @@ import bot.org.models  # noqa: F401
 import bot.tickets.models  # noqa: F401
 
 metadata = SQLModel.metadata
+import admin.models  # noqa: F401
