@@ -73,7 +73,8 @@ def seed(session: Session, *, password_hash: str | None = None) -> bool:
             for b in range(1, 5):
                 number = (n - 1) * 4 + b
                 session.add(Building(grid_id=grid.id, name=f"{number}号楼", aliases=[f"{number}栋", f"{number}幢"],
-                                     households=households // 4))
+                                     households=households // 4,  # invented coordinates, ~150 m apart
+                                     latitude=30.25 + n * 0.004, longitude=120.15 + b * 0.0015))
             person = next(care_iter, None)
             if person:
                 name, flags, every = person

@@ -34,6 +34,7 @@ class Ticket(SQLModel, table=True):
     resident: str | None = Field(default=None, max_length=128, index=True)  # openid; None when anonymous
     resident_id: int | None = Field(default=None, foreign_key="resident.id")
     grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)  # the grid's, for scope
     building_id: int | None = Field(default=None, foreign_key="building.id")
     location: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # {lat, lng, label}
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -41,6 +42,7 @@ class Ticket(SQLModel, table=True):
     urgency: str = Field(default="normal", max_length=16)  # emergency | high | normal
     sla: str = Field(default="ordinary", max_length=16)  # emergency | utility | ordinary | complex
     deadline_at: datetime | None = Field(default=None, index=True)
+    clock_started_at: datetime | None = None  # when the current deadline's clock started (75% = due soon)
     escalation_level: int = 0  # 0 none, 1 网格长, 2 社区, 3 街道
     reminded_at: datetime | None = None
     reporter_staff_id: int | None = Field(default=None, foreign_key="staff.id")  # a staff member who reported it

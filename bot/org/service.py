@@ -1,0 +1,245 @@
+"""Organisation service: who sees which grid (scope), residents and their binding, care visits, grid sizes."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from bot.models import utcnow
+from bot.org.models import HOUSEHOLDS_MAX, HOUSEHOLDS_MIN, Building, Community, Grid, Resident, Staff, Visit
+from bot.tickets.errors import NotFound, PermissionDenied
+
+NEAREST_MAX_METRES = 2000  # a location farther than this from every building binds to nothing
+
+
+# ---- scope --------------------------------------------------------------------------------------------
+
+def grid_scope(actor: Staff | None) -> tuple[str, int | None]:
+    """What part of the street an actor sees: ("all", None) | ("community", id) | ("grid", id) | ("none", None)."""
+    if actor is None or actor.role == "street_admin":
+        return "all", None
+    if actor.role == "community_staff" and actor.community_id:
+        return "community", actor.community_id
+    if actor.role in ("grid_worker", "grid_chief") and actor.grid_id:
+        return "grid", actor.grid_id
+    return "none", None
+
+
+def sees_place(actor: Staff | None, *, grid_id: int | None, community_id: int | None) -> bool:
+    """Whether the actor's scope covers a place (a resident's or ticket's grid and community)."""
+    kind, value = grid_scope(actor)
+    if kind == "all":
+        return True
+    if kind == "community":
+        return community_id is not None and community_id == value
+    if kind == "grid":
+        return grid_id is not None and grid_id == value
+    return False
+
+
+def community_of_grid(*, session: Session, grid_id: int | None) -> int | None:
+    if grid_id is None:
+        return None
+    return session.execute(select(Grid.community_id).where(Grid.id == grid_id)).scalar_one_or_none()
+
+
+def staff_by_username(*, session: Session, username: str) -> Staff:
+    row = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"没有用户名为 {username} 的工作人员")
+    return row
+
+
+def get_staff(*, session: Session, staff_id: int) -> Staff:
+    row = session.get(Staff, staff_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {staff_id} 的工作人员")
+    return row
+
+
+# ---- residents ----------------------------------------------------------------------------------------
+
+def _resident_scope(stmt, actor: Staff | None):
+    kind, value = grid_scope(actor)
+    if kind == "all":
+        return stmt
+    if kind == "community":
+        return stmt.where(Resident.grid_id.in_(select(Grid.id).where(Grid.community_id == value)))
+    if kind == "grid":
+        return stmt.where(Resident.grid_id == value)
+    return stmt.where(False)
+
+
+def list_residents(*, session: Session, actor: Staff | None, care_only: bool = False) -> list[Resident]:
+    """Residents in the actor's scope (a department handler sees none); `care_only`: those flagged for care."""
+    stmt = _resident_scope(select(Resident).order_by(Resident.id), actor)
+    rows = list(session.execute(stmt).scalars())
+    return [r for r in rows if r.care_flags] if care_only else rows
+
+
+def get_resident(*, session: Session, actor: Staff | None, resident_id: int) -> Resident:
+    row = session.get(Resident, resident_id)
+    if row is None:
+        raise NotFound("没有这位居民")
+    if not sees_place(actor, grid_id=row.grid_id, community_id=community_of_grid(session=session, grid_id=row.grid_id)):
+        raise PermissionDenied("这位居民不在您负责的网格内")
+    return row
+
+
+def resident_of(*, session: Session, channel: str, openid: str) -> Resident | None:
+    stmt = select(Resident).where(Resident.channel == channel, Resident.openid == openid)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def bind_resident(*, session: Session, channel: str, openid: str, building_id: int | None = None,
+                  grid_id: int | None = None, unit: str | None = None) -> Resident:
+    """Bind a resident's openid to a building (and so its grid), or to a grid alone; creates the resident."""
+    grid = None
+    if building_id is not None:
+        building = session.get(Building, building_id)
+        if building is None:
+            raise NotFound("没有这栋楼")
+        grid_id = building.grid_id
+    if grid_id is not None:
+        grid = session.get(Grid, grid_id)
+        if grid is None:
+            raise NotFound("没有这个网格")
+    resident = resident_of(session=session, channel=channel, openid=openid)
+    if resident is None:
+        resident = Resident(channel=channel, openid=openid)
+    resident.grid_id = grid.id if grid else None
+    resident.building_id = building_id
+    resident.unit = unit
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def set_care_flags(*, session: Session, actor: Staff | None, resident: Resident, flags: list[str],
+                   visit_interval_days: int | None = None) -> Resident:
+    """Flag a resident as needing care (独居老人, 残疾人, …) with a visit interval."""
+    get_resident(session=session, actor=actor, resident_id=resident.id)
+    resident.care_flags = list(dict.fromkeys(flags))
+    resident.visit_interval_days = visit_interval_days
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def record_visit(*, session: Session, actor: Staff, resident: Resident, note: str | None = None,
+                 now: datetime | None = None) -> Visit:
+    """A 走访 by a staff member of the resident's grid or community."""
+    get_resident(session=session, actor=actor, resident_id=resident.id)
+    now = now or utcnow()
+    visit = Visit(resident_id=resident.id, staff_id=actor.id, visited_at=now, note=note)
+    resident.last_visit_at = now
+    session.add_all([visit, resident])
+    session.flush()
+    return visit
+
+
+def residents_needing_visit(*, session: Session, now: datetime, default_days: int = 7) -> list[Resident]:
+    """Residents flagged for care whose last visit is older than their interval (or who were never visited)."""
+    due = []
+    for r in session.execute(select(Resident).order_by(Resident.id)).scalars():
+        if not r.care_flags:
+            continue
+        every = timedelta(days=r.visit_interval_days or default_days)
+        if r.last_visit_at is None or _aware(r.last_visit_at) + every <= now:
+            due.append(r)
+    return due
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import timezone
+
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+# ---- places -------------------------------------------------------------------------------------------
+
+_UNIT = re.compile(r"(\d+)\s*单元\s*(\d+)?\s*(?:室|号)?")
+
+
+def parse_unit(text: str) -> str | None:
+    """「2单元301」 from free text, or None."""
+    m = _UNIT.search(text)
+    if not m:
+        return None
+    return f"{m.group(1)}单元" + (m.group(2) or "")
+
+
+def find_building(*, session: Session, text: str, community_id: int | None = None) -> Building | None:
+    """The building named in the text (by name or alias, e.g. 3号楼 / 3栋); prefers the given community."""
+    hits: list[tuple[int, Building]] = []
+    for b in session.execute(select(Building)).scalars():
+        for name in [b.name, *(b.aliases or [])]:
+            if name and re.search(rf"(?<![0-9０-９]){re.escape(name)}", text):
+                hits.append((len(name), b))
+                break
+    if not hits:
+        return None
+    if community_id is not None:
+        grid_ids = set(session.execute(select(Grid.id).where(Grid.community_id == community_id)).scalars())
+        local = [h for h in hits if h[1].grid_id in grid_ids]
+        hits = local or hits
+    hits.sort(key=lambda h: -h[0])
+    best = [h for h in hits if h[0] == hits[0][0]]
+    return best[0][1] if len(best) == 1 else None  # two buildings with the same name: ambiguous
+
+
+def distance_metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    r = 6371000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def nearest_building(*, session: Session, latitude: float, longitude: float,
+                     max_metres: float = NEAREST_MAX_METRES) -> Building | None:
+    stmt = select(Building).where(Building.latitude.is_not(None), Building.longitude.is_not(None))
+    best, best_d = None, max_metres
+    for b in session.execute(stmt).scalars():
+        d = distance_metres(latitude, longitude, b.latitude, b.longitude)
+        if d <= best_d:
+            best, best_d = b, d
+    return best
+
+
+def nearest_grid(*, session: Session, latitude: float, longitude: float,
+                 max_metres: float = NEAREST_MAX_METRES) -> Grid | None:
+    """The grid of the nearest building with coordinates, within `max_metres`."""
+    b = nearest_building(session=session, latitude=latitude, longitude=longitude, max_metres=max_metres)
+    return session.get(Grid, b.grid_id) if b else None
+
+
+def place_label(*, session: Session, grid_id: int | None, building_id: int | None = None) -> str:
+    """「和平社区 和平一网格 3号楼」 for replies."""
+    parts = []
+    grid = session.get(Grid, grid_id) if grid_id else None
+    if grid:
+        community = session.get(Community, grid.community_id)
+        parts += [community.name if community else "", grid.name]
+    building = session.get(Building, building_id) if building_id else None
+    if building:
+        parts.append(building.name)
+    return " ".join(p for p in parts if p)
+
+
+def household_warnings(*, session: Session) -> list[str]:
+    """City grids outside 300–500 households (counted on the grid, or summed over its buildings)."""
+    warnings = []
+    for grid in session.execute(select(Grid).where(Grid.kind == "city").order_by(Grid.code)).scalars():
+        count = grid.households or sum(
+            session.execute(select(Building.households).where(Building.grid_id == grid.id)).scalars())
+        if not HOUSEHOLDS_MIN <= count <= HOUSEHOLDS_MAX:
+            side = "少于" if count < HOUSEHOLDS_MIN else "多于"
+            warnings.append(f"{grid.code} {grid.name}：{count} 户，{side}城市网格 {HOUSEHOLDS_MIN}–{HOUSEHOLDS_MAX} 户的标准")
+    return warnings
+

@@ -1,0 +1,206 @@
+"""The pure classifier: rules (keywords, patterns, guards) blended with the n-gram model, plus the taxonomy."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from typing import Any
+
+from intents.model import NgramModel
+from intents.rules import Rule, RuleSet
+from intents.text import candidate_spans, has_content, normalize, tokens
+from intents.types import MAIN_CLASSES, Category, Classification
+
+MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
+SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")
+_FILLER = re.compile(r"[\s\W_啊呀啦吧哦噢嗯呢哈嘛呗哇了的~]+")
+CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
+
+
+def _softmax(values: list[float]) -> list[float]:
+    top = max(values)
+    exps = [math.exp(v - top) for v in values]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+class Classifier:
+    """Classify one resident message with a fixed RuleSet and an optional NgramModel; `classify` is pure."""
+
+    def __init__(self, rules: RuleSet, model: NgramModel | None = None):
+        self.rules, self.model = rules, model
+        self.settings = rules.settings
+        self._pattern_rules = tuple(r for r in rules.rules if r.patterns)
+
+    # ---- matching -------------------------------------------------------------------------------
+    def _negated(self, rule: Rule, text: str, pos: int) -> bool:
+        if rule.intent not in ("emergency", "police"):
+            return False
+        before = text[max(0, pos - 2):pos]
+        return any(n in before for n in self.settings["negators"])
+
+    def _match(self, text: str) -> dict[str, Any]:
+        rule_hits: dict[Rule, list[tuple[str, float, bool]]] = defaultdict(list)
+        category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
+        department_hits: dict[str, int] = defaultdict(int)
+        urgent: list[str] = []
+        for pos, keyword, (kind, owner) in self.rules.index.find(text):
+            if kind == "rule":
+                if not self._negated(owner, text, pos):
+                    rule_hits[owner].append((keyword, 1.0, False))
+            elif kind == "category":
+                category_hits[owner][keyword] = float(len(keyword))
+            elif kind == "department":
+                department_hits[owner] += 1
+            else:
+                urgent.append(keyword)
+        for rule in self._pattern_rules:
+            for pattern in rule.patterns:
+                found = pattern.search(text)
+                if found and not self._negated(rule, text, found.start()):
+                    rule_hits[rule].append((found.group(0), 1.0, False))
+        if len(text) <= self.settings.get("fuzzy_max_len", 80):
+            self._fuzzy(text, rule_hits, category_hits)
+        fired = {rule: hits for rule, hits in rule_hits.items() if not any(u.search(text) for u in rule.unless)}
+        return {"rules": fired, "categories": category_hits, "departments": department_hits, "urgent": urgent}
+
+    def _fuzzy(self, text: str, rule_hits: dict, category_hits: dict) -> None:
+        for span in candidate_spans(tokens(text, self.rules.userdict)):
+            keyword = self.rules.fuzzy.lookup(span)
+            if keyword is None or keyword in text:
+                continue
+            for kind, owner in self.rules.fuzzy_payloads[keyword]:
+                if kind == "rule":
+                    rule_hits[owner].append((f"{span}≈{keyword}", 0.8, True))
+                else:
+                    category_hits[owner].setdefault(f"{span}≈{keyword}", 0.8 * len(keyword))
+
+    @staticmethod
+    def _rule_score(rule: Rule, hits: list[tuple[str, float, bool]]) -> float:
+        distinct = sorted({(k, f) for k, f, _ in hits}, key=lambda kf: -kf[1])
+        score = sum(rule.weight * f * (1.0 if i == 0 else 0.5) for i, (_, f) in enumerate(distinct))
+        return min(score, 2 * rule.weight)
+
+    # ---- deciding -------------------------------------------------------------------------------
+    def classify(self, text: str) -> Classification:
+        """Classify one message; never raises on odd input."""
+        norm = normalize(text if isinstance(text, str) else "")
+        if not has_content(norm):
+            return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
+                                  clarifying_question=self.settings["clarify"].get("default"))
+        matched = self._match(norm)
+        evidence: list[dict[str, Any]] = []
+        intent_scores: dict[str, float] = defaultdict(float)
+        for rule, hits in matched["rules"].items():
+            if rule.max_len is not None and len(norm) > rule.max_len:
+                continue
+            score = self._rule_score(rule, hits)
+            intent_scores[rule.intent] += score
+            for keyword, factor, fuzzy in hits:
+                item = {"rule": rule.id, "intent": rule.intent, "keyword": keyword, "weight": round(rule.weight * factor, 2)}
+                if fuzzy:
+                    item["fuzzy"] = True
+                evidence.append(item)
+        category, department = self._taxonomy(matched, evidence)
+
+        for special, reply_key in (("emergency", "safety_reply"), ("police", "redirect_reply")):
+            if intent_scores.get(special, 0.0) > 0:
+                return self._decided(special, norm, evidence, category, department, matched,
+                                     **{reply_key: self.settings["replies"].get(special)})
+        short = self._short_intent(norm, matched, intent_scores)
+        if short is not None:
+            return self._decided(short, norm, evidence, category, department, matched, confidence=0.9)
+        return self._main(norm, intent_scores, evidence, category, department, matched)
+
+    def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:
+        rest = text
+        fired = [r for r in matched["rules"] if r.intent in SHORT_PRIORITY]
+        if not fired:
+            return None
+        for rule in fired:
+            for keyword in rule.keywords:
+                rest = rest.replace(keyword, "")
+        rest = _FILLER.sub("", rest)
+        for intent in SHORT_PRIORITY:
+            if intent_scores.get(intent, 0.0) <= 0:
+                continue
+            if len(rest) <= 2:
+                return intent
+            if intent in ("human", "status_query") and len(text) <= 3 * self.settings.get("short_len", 12):
+                return intent
+        return None
+
+    def _main(self, text: str, intent_scores: dict[str, float], evidence: list, category: Category | None,
+              department: str | None, matched: dict) -> Classification:
+        rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
+        rules3 = [rq, rc + rs, rg]
+        if self.model is not None:
+            logits, idx = self.model.logits(text)
+            blend = float(self.settings.get("blend", 1.0))
+            combined = [float(z) + blend * r for z, r in zip(logits, rules3)]
+        else:
+            temperature = float(self.settings.get("rules_temperature", 1.0))
+            combined = [r / temperature for r in rules3]
+            idx = []
+        p3 = _softmax(combined)
+        best3 = max(range(3), key=p3.__getitem__)
+        if self.model is not None:
+            evidence.extend(self.model.top_features(idx, best3))
+        share = 1.0 / (1.0 + math.exp(-(rc - rs))) if (rc or rs) else 0.5
+        scores = {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
+                  "suggestion": p3[2]}
+        if best3 == 1:
+            intent = "complaint" if share >= 0.5 else "service_request"
+        else:
+            intent = MAIN_CLASSES[best3]
+        order3 = sorted(range(3), key=p3.__getitem__, reverse=True)
+        confidence = p3[order3[0]]
+        unsure = (confidence < self.settings.get("clarify_below", 0.45)
+                  or confidence - p3[order3[1]] < self.settings.get("clarify_margin", 0.1))
+        question = None
+        if unsure:
+            cr_name = "complaint" if share >= 0.5 else "service_request"
+            names = {cr_name if k == 1 else MAIN_CLASSES[k] for k in order3[:2]}
+            pair = "/".join(n for n in CLARIFY_ORDER if n in names)
+            question = self.settings["clarify"].get(pair) or self.settings["clarify"].get("default")
+        return self._build(intent, text, round(confidence, 4), scores, evidence, category, department, matched,
+                           needs_clarification=unsure, clarifying_question=question)
+
+    def _decided(self, intent: str, text: str, evidence: list, category: Category | None, department: str | None,
+                 matched: dict, confidence: float = 0.95, **replies: Any) -> Classification:
+        scores = {intent: confidence}
+        return self._build(intent, text, confidence, scores, evidence, category, department, matched, **replies)
+
+    def _taxonomy(self, matched: dict, evidence: list) -> tuple[Category | None, str | None]:
+        category = None
+        if matched["categories"]:
+            category, keywords = max(matched["categories"].items(), key=lambda kv: sum(kv[1].values()))
+            for keyword, weight in keywords.items():
+                item = {"rule": f"category.{category.name}", "keyword": keyword, "weight": round(weight, 2)}
+                if "≈" in keyword:
+                    item["fuzzy"] = True
+                evidence.append(item)
+        if category is not None:
+            return category, category.department
+        if matched["departments"]:
+            return None, max(matched["departments"].items(), key=lambda kv: kv[1])[0]
+        return None, None
+
+    def _build(self, intent: str, text: str, confidence: float, scores: dict[str, float], evidence: list,
+               category: Category | None, department: str | None, matched: dict, **extra: Any) -> Classification:
+        if intent == "emergency":
+            urgency, sla = "emergency", "emergency"
+        else:
+            sla = category.sla if category else "ordinary"
+            acting = intent in ("complaint", "service_request", "police")
+            urgency = "high" if acting and (matched["urgent"] or sla == "utility" or intent == "police") else "normal"
+            if matched["urgent"] and acting:
+                evidence.append({"rule": "urgency.high", "keyword": matched["urgent"][0], "weight": 1.0})
+        handler = category.handler_type if category else ("department" if department else "grid")
+        full_scores = {name: 0.0 for name in ("question", "service_request", "complaint", "suggestion", "emergency",
+                                              "police", "greeting", "thanks", "human", "status_query", "unknown")}
+        full_scores.update({k: round(v, 4) for k, v in scores.items()})
+        return Classification(intent=intent, confidence=confidence, category=category.name if category else None,
+                              department=department, handler_type=handler, urgency=urgency, sla=sla,
+                              scores=full_scores, evidence=evidence, **extra)

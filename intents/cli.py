@@ -1,0 +1,46 @@
+"""`linli classify`: classify stdin lines to JSON lines, or score a labelled CSV with --eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from intents.metrics import DataError, evaluate, format_report, read_labelled
+
+OUTPUT_FIELDS = ("intent", "category", "department", "handler_type", "urgency", "sla", "confidence",
+                 "needs_clarification", "clarifying_question", "evidence")
+
+
+@click.command()
+@click.option("--eval", "eval_path", type=click.Path(dir_okay=False), default=None,
+              help="score a CSV with columns text,type[,domain] (咨询 / 投诉/求助 / 建言)")
+@click.option("--json", "as_json", is_flag=True, help="with --eval: print the metrics as JSON")
+@click.option("--full", is_flag=True, help="without --eval: print every field of the classification")
+def classify(eval_path: str | None, as_json: bool, full: bool) -> None:
+    """Classify resident messages: one per line on stdin, one JSON object per line on stdout."""
+    import intents
+
+    if eval_path is None:
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            result = intents.classify(text).to_dict()
+            if not full:
+                result = {"text": text, **{k: result[k] for k in OUTPUT_FIELDS}}
+            click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    try:
+        texts, gold = read_labelled(eval_path)
+    except (DataError, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    classifier = intents.default_classifier()
+    predicted = [classifier.classify(t).main_class for t in texts]
+    metrics = evaluate(gold, predicted)
+    if as_json:
+        click.echo(json.dumps(metrics, ensure_ascii=False))
+    else:
+        click.echo(format_report(metrics))

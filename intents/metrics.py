@@ -1,0 +1,73 @@
+"""Scoring against the mailbox labels: label mapping, per-class precision/recall/F1, macro-F1, confusion matrix."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from intents.types import MAIN_CLASSES
+
+LABELS = {"咨询": "question", "投诉/求助": "complaint_or_request", "投诉": "complaint_or_request",
+          "求助": "complaint_or_request", "建言": "suggestion", "建议": "suggestion"}
+
+
+class DataError(ValueError):
+    """The evaluation CSV cannot be used (missing columns, unknown labels)."""
+
+
+def read_labelled(path: str | Path) -> tuple[list[str], list[str]]:
+    """Texts and three-way gold labels from a CSV with columns text,type[,domain]."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"text", "type"} - set(reader.fieldnames or ())
+        if missing:
+            raise DataError(f"{path}: missing column(s) {sorted(missing)}; expected text,type[,domain]")
+        texts, gold = [], []
+        for line, row in enumerate(reader, start=2):
+            label = LABELS.get((row["type"] or "").strip())
+            if label is None:
+                raise DataError(f"{path}:{line}: unknown type {row['type']!r}; expected one of {sorted(LABELS)}")
+            texts.append(row["text"] or "")
+            gold.append(label)
+    return texts, gold
+
+
+def evaluate(gold: Sequence[str], predicted: Sequence[str], classes: Sequence[str] = MAIN_CLASSES) -> dict[str, Any]:
+    """Precision, recall, F1 and support per class, macro-F1, accuracy and the confusion matrix (rows = gold)."""
+    index = {c: i for i, c in enumerate(classes)}
+    matrix = [[0] * len(classes) for _ in classes]
+    for g, p in zip(gold, predicted):
+        matrix[index[g]][index[p]] += 1
+    per_class = {}
+    for c, i in index.items():
+        tp = matrix[i][i]
+        predicted_c = sum(row[i] for row in matrix)
+        support = sum(matrix[i])
+        precision = tp / predicted_c if predicted_c else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[c] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                        "support": support}
+    total = sum(map(sum, matrix))
+    return {"classes": list(classes), "per_class": per_class,
+            "macro_f1": round(sum(v["f1"] for v in per_class.values()) / len(classes), 4),
+            "accuracy": round(sum(matrix[i][i] for i in range(len(classes))) / total, 4) if total else 0.0,
+            "confusion": matrix, "n": total}
+
+
+def format_report(metrics: dict[str, Any]) -> str:
+    """A plain-text table of the metrics and the confusion matrix."""
+    classes = metrics["classes"]
+    lines = [f"{'class':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for c in classes:
+        m = metrics["per_class"][c]
+        lines.append(f"{c:<22}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}{m['support']:>10}")
+    lines.append(f"macro-F1 {metrics['macro_f1']:.4f}   accuracy {metrics['accuracy']:.4f}   n={metrics['n']}")
+    lines.append("")
+    lines.append("confusion (rows = gold, columns = predicted)")
+    lines.append(f"{'':<22}" + "".join(f"{c[:20]:>22}" for c in classes))
+    for c, row in zip(classes, metrics["confusion"]):
+        lines.append(f"{c:<22}" + "".join(f"{v:>22}" for v in row))
+    return "\n".join(lines)

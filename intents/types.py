@@ -1,0 +1,81 @@
+"""Value types returned by the classifier: Classification, Category, Evidence helpers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+INTENTS = (
+    "question",
+    "service_request",
+    "complaint",
+    "suggestion",
+    "emergency",
+    "police",
+    "greeting",
+    "thanks",
+    "human",
+    "status_query",
+    "unknown",
+)
+MAIN_CLASSES = ("question", "complaint_or_request", "suggestion")
+HANDLER_TYPES = ("grid", "department")
+URGENCIES = ("emergency", "high", "normal")
+SLA_HOURS = {"emergency": 2, "utility": 24, "ordinary": 7 * 24, "complex": 15 * 24}
+
+
+@dataclass(frozen=True)
+class Category:
+    """One community category (二级分类) and how it is routed."""
+
+    name: str
+    department: str
+    handler_type: str
+    sla: str
+    keywords: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "department": self.department,
+                "handler_type": self.handler_type, "sla": self.sla}
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the classifier concluded about one message, with the evidence for it."""
+
+    intent: str
+    confidence: float
+    category: str | None = None
+    department: str | None = None
+    handler_type: str = "grid"
+    urgency: str = "normal"
+    sla: str = "ordinary"
+    scores: dict[str, float] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    needs_clarification: bool = False
+    clarifying_question: str | None = None
+    safety_reply: str | None = None
+    redirect_reply: str | None = None
+
+    @property
+    def sla_hours(self) -> int:
+        return SLA_HOURS[self.sla]
+
+    @property
+    def main_class(self) -> str:
+        """The three-way label used for evaluation (question / complaint_or_request / suggestion)."""
+        if self.intent in ("question", "suggestion"):
+            return self.intent
+        if self.intent in ("complaint", "service_request", "emergency", "police"):
+            return "complaint_or_request"
+        main = {
+            "question": self.scores.get("question", 0.0),
+            "complaint_or_request": self.scores.get("complaint", 0.0) + self.scores.get("service_request", 0.0),
+            "suggestion": self.scores.get("suggestion", 0.0),
+        }
+        return max(MAIN_CLASSES, key=main.__getitem__)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sla_hours"] = self.sla_hours
+        return data

@@ -1,0 +1,89 @@
+"""Resident-style messages (colloquial, typos, greetings) get the intent a community worker would give them."""
+
+from __future__ import annotations
+
+import pytest
+
+import intents
+
+CASES = {
+    "emergency": ["电梯里困人了快来", "楼下有煤气味", "楼道里冒烟了！！", "3号楼着火了快来人啊", "我家老人摔倒了起不来",
+                  "有人晕倒在小区门口了", "厨房燃气泄漏了怎么办", "楼下有煤汽味", "电悌里困人了"],
+    "police": ["有人在小区门口打架", "我被骗了两万块钱", "我家电动车被偷了", "楼下有人拿刀吓唬人", "邻居家暴老婆天天哭"],
+    "greeting": ["你好", "您好！", "在吗", "哈喽~", "早上好呀"],
+    "thanks": ["谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍"],
+    "human": ["转人工", "我要人工客服", "找网格员", "转人工！！"],
+    "status_query": ["我的工单", "查询进度", "我反映的问题怎么样了", "帮我查下工单进度"],
+    "question": ["居住证怎么办", "请问低保怎么申请", "开居住证明要带啥材料", "燃气费怎么交", "老年卡在哪办呀",
+                 "您好，请问居住症怎么办理", "如何防范诈骗", "社区打疫苗要预约吗？"],
+    "complaint": ["隔壁天天半夜装修吵死了", "物业不作为，垃圾好几天都没人管", "楼下饭店油烟太大熏死人了，投诉！",
+                  "举报有人在楼顶私搭乱建", "广场舞音响太吵了影响休息"],
+    "service_request": ["楼道灯坏了一周没人修", "我家水管爆了", "俺家停水了帮忙看看", "楼上漏水到我家了", "你好，楼道灯坏了",
+                        "麻烦帮我开个居住证明"],
+    "suggestion": ["建议小区多装几个充电桩", "希望社区多组织点老年人活动", "能否考虑在小区门口加个减速带", "建议垃圾桶旁边装个洗手池"],
+}
+
+
+@pytest.mark.parametrize("expected,text", [(intent, text) for intent, texts in CASES.items() for text in texts])
+def test_resident_message_gets_expected_intent(expected: str, text: str) -> None:
+    result = intents.classify(text)
+    assert result.intent == expected, (text, result.intent, result.evidence)
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_empty_and_garbage_are_unknown_and_ask_again() -> None:
+    for text in ["", "   ", "？？？", "。。。！", "🙂🙂"]:
+        result = intents.classify(text)
+        assert result.intent == "unknown"
+        assert result.needs_clarification and result.clarifying_question
+
+
+def test_greeting_with_content_is_classified_by_content() -> None:
+    result = intents.classify("你好，楼道灯坏了")
+    assert result.intent == "service_request"
+    assert result.category == "路灯与公共设施"
+    assert any(e["rule"] == "short.greeting" for e in result.evidence)
+
+
+def test_emergency_carries_a_safety_reply_naming_hotlines() -> None:
+    result = intents.classify("楼下有煤气味")
+    assert result.urgency == "emergency" and result.sla == "emergency" and result.sla_hours == 2
+    assert all(number in result.safety_reply for number in ("119", "120", "110"))
+    assert result.redirect_reply is None
+
+
+def test_police_matter_is_redirected_to_110() -> None:
+    result = intents.classify("有人在小区门口打架")
+    assert "110" in result.redirect_reply
+    assert result.safety_reply is None
+    assert result.urgency == "high"
+
+
+def test_typo_is_forgiven_and_shown_as_fuzzy_evidence() -> None:
+    result = intents.classify("居住症怎么办")
+    assert result.category == "居住证"
+    assert any(e.get("fuzzy") and "居住证" in e["keyword"] for e in result.evidence)
+
+
+def test_evidence_names_rule_keyword_and_weight() -> None:
+    result = intents.classify("建议小区多装几个充电桩")
+    rules_fired = {e["rule"] for e in result.evidence}
+    assert "suggestion.explicit" in rules_fired
+    item = next(e for e in result.evidence if e["rule"] == "suggestion.explicit")
+    assert item["keyword"] == "建议" and item["weight"] > 0
+
+
+def test_unclear_message_asks_a_clarifying_question_instead_of_guessing() -> None:
+    result = intents.classify("小区那个事")
+    assert result.needs_clarification
+    assert result.clarifying_question and "？" in result.clarifying_question
+
+
+def test_to_dict_is_json_ready() -> None:
+    import json
+
+    data = intents.classify("我家水管爆了").to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    assert '"intent": "service_request"' in text
+    assert data["sla"] == "utility" and data["sla_hours"] == 24 and data["urgency"] == "high"
+    assert set(data["scores"]) == set(intents.INTENTS)

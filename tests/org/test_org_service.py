@@ -1,0 +1,75 @@
+"""Organisation service: scope over residents, binding by building or location, care visits, grid sizes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.org import service
+from bot.org.models import Grid, Resident
+from bot.tickets.errors import PermissionDenied
+from tests.tickets.conftest import T0
+
+
+def test_a_grid_worker_sees_only_residents_of_their_grid(org):
+    s = org.session
+    grid1, grid4 = org.staff("grid1"), org.staff("grid4")
+    mine = service.list_residents(session=s, actor=grid1)
+    assert [r.grid_id for r in mine] == [org.grid("G01").id]
+    other = service.list_residents(session=s, actor=grid4)[0]
+    with pytest.raises(PermissionDenied):
+        service.get_resident(session=s, actor=grid1, resident_id=other.id)
+    with pytest.raises(PermissionDenied):
+        service.record_visit(session=s, actor=grid1, resident=other, note="走访")
+    assert len(service.list_residents(session=s, actor=org.staff("community1"))) == 3
+    assert len(service.list_residents(session=s, actor=org.staff("admin"))) == 4
+    assert service.list_residents(session=s, actor=org.staff("dept1")) == []
+
+
+def test_binding_by_building_name_alias_and_unit(org):
+    s = org.session
+    b = service.find_building(session=s, text="绑定 3栋2单元301")
+    assert b.name == "3号楼"
+    assert service.find_building(session=s, text="13号楼").name == "13号楼"  # not 3号楼
+    assert service.find_building(session=s, text="99号楼") is None
+    assert service.parse_unit("3号楼2单元301室") == "2单元301"
+    r = service.bind_resident(session=s, channel="wechat", openid="oNew", building_id=b.id, unit="2单元301")
+    assert (r.grid_id, r.building_id, r.unit) == (b.grid_id, b.id, "2单元301")
+    again = service.bind_resident(session=s, channel="wechat", openid="oNew", building_id=org.building("5号楼").id)
+    assert again.id == r.id and again.grid_id == org.grid("G02").id
+
+
+def test_the_nearest_building_decides_the_grid_of_a_location(org):
+    s = org.session
+    b = org.building("14号楼")
+    grid = service.nearest_grid(session=s, latitude=b.latitude + 0.0002, longitude=b.longitude - 0.0001)
+    assert grid.code == "G04"
+    assert service.nearest_grid(session=s, latitude=b.latitude + 1, longitude=b.longitude) is None  # 100 km away
+
+
+def test_care_residents_needing_a_visit(org):
+    s = org.session
+    due = service.residents_needing_visit(session=s, now=T0 + timedelta(days=365))
+    assert len(due) == 4
+    r = due[0]
+    service.record_visit(session=s, actor=org.staff("admin"), resident=r, note="身体状况良好", now=T0 + timedelta(days=365))
+    assert r not in service.residents_needing_visit(session=s, now=T0 + timedelta(days=366))
+    plain = Resident(channel="wechat", openid="oPlain", grid_id=org.grid("G01").id)
+    s.add(plain)
+    s.flush()
+    service.set_care_flags(session=s, actor=org.staff("grid1"), resident=plain, flags=["独居老人"], visit_interval_days=7)
+    assert plain in service.residents_needing_visit(session=s, now=T0)
+    assert plain in service.list_residents(session=s, actor=org.staff("grid1"), care_only=True)
+
+
+def test_household_warnings_for_city_grids_outside_300_to_500(org):
+    s = org.session
+    assert service.household_warnings(session=s) == []
+    g = org.grid("G05")
+    g.households = 520
+    s.add(Grid(code="G99", name="新网格", community_id=g.community_id, households=0))
+    s.add(Grid(code="R01", name="村网格", community_id=g.community_id, kind="rural", households=80))
+    s.flush()
+    warnings = service.household_warnings(session=s)
+    assert len(warnings) == 2 and "G05" in warnings[0] and "多于" in warnings[0] and "G99" in warnings[1]

@@ -1,0 +1,140 @@
+"""The grid workflow through the service layer: every state to closure, the side transitions, 巡办分离."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.models import Outbox
+from bot.tickets import service, workflow
+from bot.tickets.errors import InvalidTransition, PermissionDenied
+from tests.tickets.conftest import T0
+
+
+def actions(session, ticket):
+    return [e.action for e in service.timeline(session=session, ticket=ticket)]
+
+
+def notices(session, openid="oResident001"):
+    rows = session.execute(select(Outbox).where(Outbox.recipient == openid).order_by(Outbox.id)).scalars()
+    return [r.payload["text"] for r in rows]
+
+
+def test_a_complaint_goes_through_every_state_to_closure_and_can_be_reopened(org):
+    s = org.session
+    grid1, chief1, dept1, community1 = (org.staff(u) for u in ("grid1", "chief1", "dept1", "community1"))
+    t = org.ticket()
+    assert t.status == "submitted" and t.grid_id == org.grid("G01").id and t.number.startswith("261123-")
+    assert service.available_actions(ticket=t, actor=grid1) == ["review"]
+
+    service.review(session=s, actor=grid1, ticket=t, now=T0 + timedelta(minutes=10))
+    assert (t.status, t.reviewer_id) == ("under_review", grid1.id)
+    service.dispatch(session=s, actor=chief1, ticket=t, handler_id=dept1.id, now=T0 + timedelta(minutes=20))
+    assert (t.status, t.handler_id, t.department_id) == ("dispatched", dept1.id, dept1.department_id)
+    assert service.available_actions(ticket=t, actor=dept1) == ["accept", "return_ticket", "extend"]
+    service.accept(session=s, actor=dept1, ticket=t, now=T0 + timedelta(hours=1))
+    service.resolve(session=s, actor=dept1, ticket=t, resolution="已更换灯泡", now=T0 + timedelta(hours=5))
+    assert t.status == "resolved"
+    with pytest.raises(InvalidTransition, match="回访"):
+        service.close(session=s, actor=community1, ticket=t)  # closed only once the resident was asked
+    service.record_survey(session=s, ticket=t, resolved=True, satisfaction=5, now=T0 + timedelta(days=1))
+    assert t.status == "closed" and t.closed_at is not None
+
+    service.reopen(session=s, actor=community1, ticket=t, reason="居民再次反映灯又不亮", now=T0 + timedelta(days=2))
+    assert (t.status, t.handler_id, t.reopen_count) == ("dispatched", dept1.id, 1)
+    assert t.deadline_at == T0 + timedelta(days=2, hours=7 * 24)
+    assert actions(s, t) == ["submit", "review", "dispatch", "accept", "resolve", "survey", "close", "reopen"]
+    texts = notices(s)
+    assert len(texts) == 4 and "派给" in texts[0] and "已办结" in texts[1] and "关闭" in texts[2] and "重新" in texts[3]
+
+
+def test_an_unsatisfied_survey_reopens_and_tells_the_handler(org):
+    s = org.session
+    t = org.ticket()
+    service.review(session=s, actor=org.staff("grid1"), ticket=t)
+    service.dispatch(session=s, actor=org.staff("chief1"), ticket=t, handler_id=org.staff("grid1").id)
+    service.accept(session=s, actor=org.staff("grid1"), ticket=t)
+    service.resolve(session=s, actor=org.staff("grid1"), ticket=t, resolution="已处理")
+    service.record_survey(session=s, ticket=t, resolved=True, satisfaction=2)
+    assert t.status == "dispatched" and t.reopen_count == 1 and t.satisfaction == 2
+    robot = s.execute(select(Outbox).where(Outbox.kind == "robot")).scalars().all()
+    assert any("重新办理" in r.payload["text"] and "不满意" in r.payload["text"] for r in robot)
+
+
+def test_return_reassign_and_extension_with_an_approver(org):
+    s = org.session
+    grid1, chief1, dept1, dept2 = (org.staff(u) for u in ("grid1", "chief1", "dept1", "dept2"))
+    t = org.ticket(now=T0)
+    service.review(session=s, actor=grid1, ticket=t, now=T0)
+    service.dispatch(session=s, actor=chief1, ticket=t, handler_id=dept1.id, now=T0)
+    with pytest.raises(InvalidTransition, match="理由"):
+        service.return_ticket(session=s, actor=dept1, ticket=t, reason=" ")
+    service.return_ticket(session=s, actor=dept1, ticket=t, reason="不属于城管职责", now=T0 + timedelta(hours=1))
+    assert (t.status, t.handler_id) == ("returned", None)
+    assert [x.number for x in service.list_tickets(session=s, actor=chief1, queue="dispatch")] == [t.number]
+
+    service.dispatch(session=s, actor=chief1, ticket=t, department_id=org.department("D-WY").id, now=T0 + timedelta(hours=2))
+    assert service.available_actions(ticket=t, actor=dept2) == ["accept", "return_ticket", "extend"]
+    service.reassign(session=s, actor=chief1, ticket=t, handler_id=dept1.id, reason="物业无人接单，改由城管", now=T0 + timedelta(hours=3))
+    assert (t.status, t.handler_id) == ("dispatched", dept1.id)
+    assert not service.available_actions(ticket=t, actor=dept2)
+
+    until = t.deadline_at + timedelta(days=3)
+    with pytest.raises(PermissionDenied, match="审批"):
+        service.extend(session=s, actor=dept1, ticket=t, until=until, reason="需采购灯具", approver_id=dept1.id)
+    with pytest.raises(InvalidTransition, match="晚于"):
+        service.extend(session=s, actor=dept1, ticket=t, until=t.deadline_at, reason="x", approver_id=chief1.id)
+    service.extend(session=s, actor=dept1, ticket=t, until=until, reason="需采购灯具", approver_id=chief1.id,
+                   now=T0 + timedelta(hours=4))
+    assert t.deadline_at == until
+    ev = service.timeline(session=s, ticket=t)[-1]
+    assert (ev.action, ev.reason, ev.data["approver"]) == ("extend", "需采购灯具", chief1.display_name)
+    assert actions(s, t) == ["submit", "review", "dispatch", "return", "dispatch", "reassign", "extend"]
+
+
+def test_who_reported_or_reviewed_a_case_cannot_close_it(org):
+    """巡办分离: a grid worker reports on patrol, reviews nothing, handles nothing — and closes nothing of theirs."""
+    s = org.session
+    grid1, chief1, community1 = org.staff("grid1"), org.staff("chief1"), org.staff("community1")
+    t = org.ticket(resident=None, reporter_staff_id=grid1.id)
+    service.review(session=s, actor=chief1, ticket=t)
+    service.dispatch(session=s, actor=community1, ticket=t, handler_id=grid1.id)
+    service.accept(session=s, actor=grid1, ticket=t)
+    service.resolve(session=s, actor=grid1, ticket=t, resolution="已清理")
+    for who in (grid1, chief1):
+        assert "close" not in service.available_actions(ticket=t, actor=who)
+        with pytest.raises(PermissionDenied, match="巡办分离"):
+            service.close(session=s, actor=who, ticket=t)
+    assert "close" in service.available_actions(ticket=t, actor=community1)
+    service.close(session=s, actor=community1, ticket=t, reason="现场核实已清理")
+    assert t.status == "closed"
+
+
+def test_review_can_refuse_with_a_reason_and_the_resident_is_told(org):
+    s = org.session
+    t = org.ticket()
+    with pytest.raises(InvalidTransition):
+        service.review(session=s, actor=org.staff("grid1"), ticket=t, accept=False)
+    service.review(session=s, actor=org.staff("grid1"), ticket=t, accept=False, reason="属于私人纠纷，请走调解")
+    assert t.status == "closed" and "未予受理" in notices(s)[-1]
+
+
+def test_actions_out_of_order_are_refused(org):
+    s = org.session
+    t = org.ticket()
+    with pytest.raises(InvalidTransition):
+        service.dispatch(session=s, actor=org.staff("chief1"), ticket=t, handler_id=org.staff("dept1").id)
+    with pytest.raises(InvalidTransition):
+        service.record_survey(session=s, ticket=t, resolved=True, satisfaction=5)
+    with pytest.raises(PermissionDenied):
+        service.review(session=s, actor=None, ticket=t)  # transitions need a person
+
+
+def test_the_transition_table_names_only_real_states_and_functions():
+    from bot.tickets.models import STATUSES
+
+    for rule in workflow.TABLE:
+        assert rule.state in STATUSES and rule.to in STATUSES
+        assert hasattr(service, workflow.FUNCTION_OF.get(rule.action, rule.action))
