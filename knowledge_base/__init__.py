@@ -1,0 +1,1 @@
+"""Policy FAQ: storage, import/export, the pure matcher and its evaluation."""

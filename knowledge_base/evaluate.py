@@ -1,0 +1,196 @@
+"""Evaluation harness: a synthetic policy FAQ, resident-style paraphrases, and real uncovered questions."""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from knowledge_base.matcher import ANSWER, MENU, FaqDoc, FaqIndex, Thresholds
+
+SUBJECTS = """居住证 低保 高龄津贴 城乡居民医保 职工医保 异地就医备案 城乡居民养老保险 养老金资格认证 老年优待卡 残疾证
+残疾人两项补贴 临时救助 特困供养 公租房 廉租房 共有产权房 租房备案 房屋租赁登记 装修备案 犬只登记 犬只年检
+电动车充电桩 小区停车证 路侧停车月卡 新能源车充电补贴 垃圾分类积分 大件垃圾清运 无犯罪记录证明 居住证明 亲属关系证明
+出生医学证明 新生儿落户 新生儿医保参保 生育津贴 生育登记 独生子女父母奖励 失业登记 失业保险金 就业困难人员认定
+灵活就业社保补贴 创业担保贷款 技能培训补贴 高校毕业生就业补贴 退役军人优待证 退役军人安置 优抚对象补助 法律援助
+人民调解 社区矫正报到 流动人口登记 身份证办理 临时身份证 户口迁移 户口本补办 集体户口 结婚登记 离婚登记 婚姻状况证明
+社保卡 医保电子凭证 门诊慢特病待遇 大病保险 长期护理保险 家庭医生签约 儿童预防接种 流感疫苗接种 老年人免费体检
+两癌筛查 义务教育入学 幼儿园入园 学生资助 助学贷款 高龄老人助餐补贴 居家养老服务补贴 养老机构入住 适老化改造
+老旧小区改造 加装电梯 维修资金使用 物业服务投诉 业主委员会备案 房屋产权证 不动产登记 公积金提取 公积金贷款 住房补贴
+燃气开户 水电费缴纳 供暖报停 供暖费补贴 消防设施检查 占道经营许可 户外广告审批 个体工商户注册 食品经营许可 营业执照变更
+社区活动室借用 老年大学报名 志愿者注册 无偿献血 献血费用返还 殡葬补贴 丧葬费领取 遗属补助 孤儿基本生活费 困境儿童补助
+重度残疾人护理补贴 残疾人机动车燃油补贴 盲人按摩执业 精神障碍患者监护补贴 低收入家庭认定 住房救助 医疗救助 教育救助
+冬季取暖补贴 粮油补贴 计生特扶金 婚前医学检查""".split()
+
+# aspect -> (FAQ phrasing, resident paraphrases the FAQ never contains)
+ASPECTS = [
+    ("{t}怎么申请？", ["{t}咋申请啊", "想申请{t}要怎么弄", "申请{t}流程是啥", "我要申请{t}怎么搞"]),
+    ("办理{t}需要准备哪些材料？", ["{t}要带啥资料", "办{t}需要啥东西", "申请{t}准备什么材料", "{t}材料有哪些"]),
+    ("{t}在哪里办理？", ["{t}去哪办", "到哪里办{t}", "{t}在什么地方办", "{t}哪儿能办"]),
+    ("{t}办理需要多长时间？", ["{t}多久能办好", "{t}几天能办下来", "办{t}要多长时间", "{t}办下来要多久"]),
+    ("办理{t}收费吗？", ["办{t}要钱吗", "{t}要不要交钱", "{t}收不收费", "办个{t}花多少钱"]),
+    ("{t}可以网上办理吗？", ["{t}能在手机上办吗", "{t}线上能办不", "{t}能不能网上办", "网上可以办{t}吗"]),
+    ("申请{t}需要满足什么条件？", ["什么人可以申请{t}", "{t}有什么条件", "{t}申请条件", "我能不能申请{t}"]),
+    ("{t}的咨询电话是多少？", ["{t}打什么电话问", "{t}电话多少", "咨询{t}找哪个电话", "{t}联系方式"]),
+    ("{t}可以委托他人代办吗？", ["{t}能让家人帮我办吗", "{t}可以找人代办不", "{t}能代办吗", "别人能帮我办{t}吗"]),
+    ("{t}审核不通过怎么办？", ["{t}没审核通过咋办", "{t}没通过怎么办", "{t}被驳回了怎么处理", "{t}审核没过怎么弄"]),
+    ("外地户籍可以申请{t}吗？", ["外地人能申请{t}吗", "不是本地户口能办{t}吗", "外地户口可以办{t}不", "非本地户籍能申请{t}吗"]),
+    ("{t}信息填错了如何变更？", ["{t}信息错了咋改", "{t}填错了怎么修改", "{t}信息怎么变更", "{t}信息有误怎么改"]),
+    ("{t}的政策依据是什么？", ["{t}是根据哪个文件", "{t}依据哪个政策", "{t}有啥政策依据", "{t}按什么规定执行"]),
+    ("{t}办理进度怎么查询？", ["{t}办到哪一步了怎么查", "怎么查{t}进度", "{t}进度在哪看", "{t}办好了没怎么查"]),
+    ("{t}每年什么时候发放？", ["{t}啥时候发", "{t}几号到账", "{t}什么时候能领到", "{t}发放时间"]),
+    ("{t}的标准是多少？", ["{t}一个月给多少", "{t}能领多少钱", "{t}标准多少", "{t}有多少"]),
+]
+# Written after the synonym table was fixed and never used for tuning: the honest held-out paraphrases.
+FRESH = [
+    ["{t}这个怎么去申请", "请教一下{t}的申请办法"],
+    ["{t}得交哪些材料", "{t}要提供什么证明材料"],
+    ["{t}到哪个窗口办", "{t}办理地点在哪里"],
+    ["{t}一般多少天办完", "{t}办理周期多长"],
+    ["{t}办理要不要费用", "{t}是免费的吗"],
+    ["{t}支持网上申请吗", "{t}在网上怎么办理"],
+    ["{t}需要什么条件才能申请", "符合什么条件能办{t}"],
+    ["{t}的电话是多少", "{t}咨询电话"],
+    ["{t}本人不方便能委托别人办吗", "{t}可以让子女代办吗"],
+    ["{t}审核不通过了怎么办", "{t}申请被驳回怎么办"],
+    ["外地户口的能申请{t}吗", "外省户籍可以办{t}吗"],
+    ["{t}信息写错了怎么更改", "{t}的信息如何修改"],
+    ["{t}是依据什么政策", "{t}的政策文件是哪个"],
+    ["{t}办理进度在哪查", "怎样查询{t}的进度"],
+    ["{t}什么时间发放", "{t}每年几月发"],
+    ["{t}标准是多少钱", "{t}每月多少钱"],
+]
+GREETINGS = ["", "", "你好，", "您好，请问", "请问", "领导好，", "在吗？", "你好，我想问一下", "麻烦问下，", "同志你好，"]
+ENDINGS = ["", "", "", "？", "？？", "，谢谢", "，谢谢！", "呢", "啊", "。麻烦回复一下"]
+TYPOS = {"办": "半", "理": "里", "证": "正", "请": "清", "需": "须", "料": "了", "续": "继", "保": "宝", "养": "样", "补": "不",
+         "贴": "帖", "登": "等", "记": "纪", "费": "废", "查": "察", "询": "寻", "条": "调", "件": "见", "户": "护", "籍": "及"}
+
+
+def synthetic_faq(n: int = 2000, *, seed: int = 7, places: int = 1) -> list[tuple[FaqDoc, int]]:
+    """`n` entries as (doc, aspect index); with places > 1 subjects are repeated per 街道 for big benchmarks."""
+    rng = random.Random(seed)
+    combos = [(s, a, p) for p in range(places) for s in SUBJECTS for a in range(len(ASPECTS))]
+    rng.shuffle(combos)
+    out = []
+    for i, (subject, a, p) in enumerate(combos[:n]):
+        t = subject if places == 1 else f"第{p + 1}街道{subject}"
+        q = ASPECTS[a][0].format(t=t)
+        out.append((FaqDoc(code=f"S{i:05d}", question=q, answer=f"关于{t}的答复（合成数据）。", category=t), a))
+    return out
+
+
+def paraphrase(doc: FaqDoc, aspect: int, rng: random.Random, *, fresh: bool = False) -> str:
+    """A resident-style rewording: another phrasing, greeting, ending, sometimes a typo."""
+    subject = doc.category or ""
+    text = rng.choice(FRESH[aspect] if fresh else ASPECTS[aspect][1]).format(t=subject)
+    if rng.random() < 0.3:
+        positions = [i for i, ch in enumerate(text) if ch in TYPOS]
+        if positions:
+            i = rng.choice(positions)
+            text = text[:i] + TYPOS[text[i]] + text[i + 1 :]
+    return rng.choice(GREETINGS) + text + rng.choice(ENDINGS)
+
+
+def real_questions(path: str | Path | None) -> list[str]:
+    """Real consultation texts (type 咨询) from the messages CSV, read at evaluation time and never stored."""
+    if not path or not Path(path).exists():
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [r["text"] for r in csv.DictReader(f) if r.get("type") == "咨询" and r.get("text")]
+
+
+def load_demo_docs() -> list[FaqDoc]:
+    from knowledge_base.files import read_rows
+
+    rows, _ = read_rows(Path(__file__).parent / "data" / "demo_faq.csv")
+    return [FaqDoc(code=r["code"], question=r["question"], answer=r["answer"], alternatives=tuple(r["alternatives"]),
+                   keywords=tuple(r["keywords"]), category=r["category"], source=r["source"]) for _, r in rows]
+
+
+def score_covered(index: FaqIndex, queries: list[tuple[str, str]], today: date) -> dict:
+    counts = Counter()
+    mistakes = []
+    for text, code in queries:
+        m = index.match(text, today=today)
+        if m.outcome == ANSWER:
+            counts["correct" if m.code == code else "wrong"] += 1
+            if m.code != code:
+                mistakes.append((text, code, m.code, m.score))
+        elif m.outcome == MENU:
+            counts["menu_hit" if code in m.menu_codes else "menu_miss"] += 1
+        else:
+            counts["unknown"] += 1
+    n = max(len(queries), 1)
+    return {"queries": len(queries), **{k: round(v / n, 4) for k, v in sorted(counts.items())},
+            "examples_wrong": mistakes[:5]}
+
+
+def score_uncovered(index: FaqIndex, texts: list[str], today: date) -> dict:
+    counts = Counter(index.match(t, today=today).outcome for t in texts)
+    answered = [t for t in texts[:0]]
+    n = max(len(texts), 1)
+    return {"queries": len(texts), **{k: round(v / n, 4) for k, v in sorted(counts.items())}, "examples": answered}
+
+
+def run(*, entries: int = 2000, messages_path: str | None = None, seed: int = 7,
+        thresholds: Thresholds | None = None, per_entry: int = 3) -> dict:
+    """All figures: synthetic covered paraphrases, held-out synthetic entries, real uncovered questions."""
+    rng = random.Random(seed)
+    today = date.today()
+    faq = synthetic_faq(entries, seed=seed)
+    held_out = {doc.code for doc, _ in faq[: len(faq) // 10]}  # 10% of entries left out of the index
+    t0 = time.perf_counter()
+    index = FaqIndex.build([d for d, _ in faq if d.code not in held_out], thresholds)
+    build_s = time.perf_counter() - t0
+    covered = [(paraphrase(d, a, rng), d.code) for d, a in faq if d.code not in held_out for _ in range(per_entry)]
+    fresh = [(paraphrase(d, a, rng, fresh=True), d.code) for d, a in faq if d.code not in held_out]
+    missing = [paraphrase(d, a, rng) for d, a in faq if d.code in held_out for _ in range(per_entry)]
+    real = real_questions(messages_path)
+    demo = FaqIndex.build(load_demo_docs(), thresholds)
+    t0 = time.perf_counter()
+    report = {
+        "synthetic_faq_entries": len(index),
+        "build_seconds": round(build_s, 2),
+        "covered_paraphrases": score_covered(index, covered, today),
+        "covered_fresh_paraphrases": score_covered(index, fresh, today),
+        "uncovered_heldout_entries": score_uncovered(index, missing, today),
+        "uncovered_real_vs_synthetic": score_uncovered(index, real, today),
+        "uncovered_real_vs_demo": score_uncovered(demo, real, today),
+    }
+    report["match_seconds_total"] = round(time.perf_counter() - t0, 2)
+    return report
+
+
+def sweep(*, entries: int = 2000, messages_path: str | None = None, seed: int = 7, per_entry: int = 3) -> list[dict]:
+    """Try answer/margin cut-offs on one set of scored queries; rows with wrong and uncovered-answer rates."""
+    rng = random.Random(seed)
+    today = date.today()
+    faq = synthetic_faq(entries, seed=seed)
+    held_out = {doc.code for doc, _ in faq[: len(faq) // 10]}
+    loose = Thresholds(answer=0.0, margin=0.0, menu=0.0)
+    index = FaqIndex.build([d for d, _ in faq if d.code not in held_out], loose)
+    demo = FaqIndex.build(load_demo_docs(), loose)
+
+    def top2(idx, text):
+        m = idx.match(text, today=today)
+        c = m.candidates
+        return (c[0].code if c else None, c[0].score if c else 0.0, c[1].score if len(c) > 1 else 0.0)
+
+    covered = [(top2(index, paraphrase(d, a, rng)), d.code) for d, a in faq if d.code not in held_out for _ in range(per_entry)]
+    missing = [top2(index, paraphrase(d, a, rng)) for d, a in faq if d.code in held_out for _ in range(per_entry)]
+    real = [top2(demo, t) for t in real_questions(messages_path)] + [top2(index, t) for t in real_questions(messages_path)]
+    rows = []
+    for answer in [x / 100 for x in range(50, 96, 3)]:
+        for margin in (0.0, 0.03, 0.05, 0.08, 0.12, 0.16, 0.2):
+            def ok(b, r):
+                return b >= answer and b - r >= margin
+            correct = sum(ok(b, r) and c == code for (c, b, r), code in covered) / len(covered)
+            wrong = sum(ok(b, r) and c != code for (c, b, r), code in covered) / len(covered)
+            miss = sum(ok(b, r) for _, b, r in missing) / max(len(missing), 1)
+            realans = sum(ok(b, r) for _, b, r in real) / max(len(real), 1)
+            rows.append({"answer": answer, "margin": margin, "correct": round(correct, 4), "wrong": round(wrong, 4),
+                         "heldout_answered": round(miss, 4), "real_answered": round(realans, 4)})
+    return rows

@@ -1,0 +1,348 @@
+"""The pure FAQ matcher: BM25 over jieba words and character bigrams, then a rapidfuzz re-rank of a short list."""
+
+from __future__ import annotations
+
+import gc
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import jieba
+import numpy as np
+from rapidfuzz import fuzz
+
+jieba.setLogLevel(60)
+
+ANSWER, MENU, UNKNOWN = "answer", "menu", "unknown"
+
+# Said around a question, never part of it (longest first so 请问一下 goes before 请问).
+_CHATTER = sorted(
+    """您好 你好 你们好 大家好 领导好 领导您好 领导你好 同志你好 老师好 哈喽 嗨 在吗 在不在 有人吗
+    请问一下 请问下 请问 问一下 问下 问问 咨询一下 咨询下 我想咨询 想咨询 我想问一下 我想问下 我想问问 我想问 想问一下 想问下
+    想问问 想问 我想了解一下 想了解一下 想了解下 想了解 我想知道 想知道 了解一下 麻烦问一下 麻烦问下 麻烦您 麻烦你 麻烦
+    打扰一下 打扰了 打扰 谢谢你们 谢谢您 谢谢你 谢谢 多谢 感谢 辛苦了 尊敬的 领导 工作人员 同志 老师 师傅 急急急 在线等
+    帮我看看 帮忙看看 帮我问问 请告诉我 告诉我 请帮忙 麻烦回复一下 回复一下 请回复 望回复 盼复 盼回复 请教一下 请教""".split(),
+    key=len,
+    reverse=True,
+)
+_CHATTER_RE = re.compile("|".join(map(re.escape, _CHATTER)))
+_PARTICLE_RE = re.compile(r"[啊呀吧呢嘛哦哈呗啦哇噢嗯哎唉呐]+(?=[\s，。？！、,.?!~～…；;：:]|$)")
+# Colloquial and formal ways of saying the same thing, mapped onto one spelling on both sides.
+_SYNONYMS = {
+    "怎么办": ("咋办", "咋弄", "怎么弄", "怎么搞", "咋搞", "咋整", "怎么整", "怎么处理", "如何处理", "咋处理", "怎么处里"),
+    "怎么办理": ("如何办理", "怎样办理", "咋办理", "怎么申办", "如何申办", "怎么申领", "如何申领", "办理流程", "办理程序",
+                 "办理步骤", "办理方法", "办理办法"),
+    "怎么申请": ("如何申请", "怎样申请", "咋申请", "申请流程", "申请程序", "申请步骤", "申请方法", "申请办法", "怎么去申请"),
+    "怎么": ("如何", "怎样", "怎么样", "咋样", "咋"),
+    "什么": ("啥子", "啥", "哪些", "什么样的", "什么样", "哪个"),
+    "什么时候": ("啥时候", "什么时间", "何时", "几号", "几月", "哪天"),
+    "发放": ("到账", "发钱", "打款", "发下来"),
+    "哪里": ("哪儿", "哪个地方", "什么地方", "在哪", "去哪", "哪个窗口", "办理地点", "地点"),
+    "材料": ("资料", "证件材料", "手续材料", "证明材料"),
+    "可以": ("能不能", "可不可以", "能否", "是否可以", "可否", "支持"),
+    "需要": ("需不需要", "是否需要", "要不要", "用不用", "得要"),
+    "多久": ("多长时间", "多少天", "几天", "多长", "办理周期", "时限"),
+    "费用": ("花多少钱", "交多少钱", "要钱", "交钱", "交费", "收费", "收不收费", "免费", "收钱"),
+    "标准": ("领多少钱", "领多少", "给多少钱", "给多少", "发多少钱", "发多少", "补多少", "每月多少钱", "标准多少", "金额"),
+    "条件": ("什么要求", "申请要求", "资格", "符合什么", "满足什么", "什么人可以"),
+    "电话": ("联系方式", "热线", "号码", "联系电话"),
+    "代办": ("帮我办", "帮忙办", "代为办理", "委托他人", "委托别人", "找人", "让家人", "让子女"),
+    "不通过": ("没通过", "没审核通过", "审核没过", "没过", "被驳回", "驳回", "没批", "未通过"),
+    "变更": ("修改", "更改", "改正", "改"),
+    "错误": ("错了", "有误", "填错", "写错", "不对"),
+    "依据": ("根据哪个文件", "政策文件", "依据哪个", "按什么规定", "根据什么", "文件依据", "规定"),
+    "进度": ("办到哪一步", "办好了没", "进展"),
+    "查询": ("在哪查", "在哪看", "哪里查", "哪里看", "怎么查", "查看"),
+    "外地户籍": ("外地人", "外地户口", "非本地户籍", "不是本地户口", "外省户籍", "外省市户籍", "非本市户籍", "外地的"),
+    "遗失": ("丢失", "弄丢", "丢了", "掉了"),
+    "孩子": ("小孩", "小朋友", "宝宝", "娃", "子女"),
+    "老人": ("老年人", "老人家"),
+    "网上": ("线上", "手机上", "网上办"),
+}
+_SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
+_SYN_RE = re.compile("|".join(re.escape(v) for v, _ in _SYN_PAIRS))
+_SYN_MAP = dict(_SYN_PAIRS)
+_PUNCT_RE = re.compile(r"[\W_]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    "的 了 吗 么 嘛 呢 一下 我 我们 我家 俺 你 你们 您 他 她 是 在 和 与 及 或 就 都 也 还 又 这 那 这个 那个 一下 一个 请 给 把 被 让 有 个 吧 啊 要 去 能 会 对 到 从 上 下".split()
+)
+
+
+@lru_cache(maxsize=1 << 18)
+def normalize(text: str) -> str:
+    """Fold width and case, drop greetings, particles and punctuation, and map synonyms onto one spelling."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _PARTICLE_RE.sub(" ", text)
+    text = _CHATTER_RE.sub(" ", text)
+    text = _SYN_RE.sub(lambda m: _SYN_MAP[m.group(0)], text)
+    return _PUNCT_RE.sub("", text)
+
+
+def bigrams(norm: str) -> list[str]:
+    """Character bigrams of a normalised text (a one-character text is its own gram)."""
+    if len(norm) < 2:
+        return [norm] if norm else []
+    return [norm[i : i + 2] for i in range(len(norm) - 1)]
+
+
+@lru_cache(maxsize=1 << 18)  # a rebuild after one edit re-cuts only the changed question
+def words(norm: str) -> tuple[str, ...]:
+    """jieba words of a normalised text without stop words."""
+    return tuple(w for w in jieba.lcut(norm) if w not in _STOPWORDS and w.strip())
+
+
+@dataclass(frozen=True)
+class FaqDoc:
+    """One FAQ entry as the matcher sees it."""
+
+    code: str
+    question: str
+    answer: str = ""
+    alternatives: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    category: str | None = None
+    department: str | None = None
+    source: str | None = None
+    effective_from: date | None = None
+    effective_until: date | None = None
+    status: str = "published"
+
+    def is_active(self, today: date) -> bool:
+        """Published and inside its dates on `today`."""
+        return (
+            self.status == "published"
+            and (self.effective_from is None or self.effective_from <= today)
+            and (self.effective_until is None or today <= self.effective_until)
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    code: str
+    question: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome (answer | menu | unknown), the answered code, its confidence and the ranked candidates."""
+
+    outcome: str
+    code: str | None
+    score: float
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == ANSWER
+
+    @property
+    def menu_codes(self) -> list[str]:
+        return [c.code for c in self.candidates] if self.outcome == MENU else []
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence cut-offs, tuned by knowledge_base.evaluate on a synthetic 2,000-entry FAQ and real messages."""
+
+    answer: float = 0.60  # a confident answer needs at least this confidence ...
+    margin: float = 0.15  # ... and this lead over the runner-up
+    menu: float = 0.45  # below this: unknown
+    menu_gap: float = 0.2  # menu items within this of the best
+    menu_size: int = 3
+    shortlist: int = 16
+
+
+_NO_DATE, _FAR = -(10**9), 10**9
+
+
+class FaqIndex:
+    """An immutable index over FAQ docs; build once, match many times (thread-safe for reads)."""
+
+    def __init__(self) -> None:
+        raise TypeError("use FaqIndex.build(docs)")
+
+    @classmethod
+    def build(cls, docs, thresholds: Thresholds | None = None) -> "FaqIndex":
+        self = object.__new__(cls)
+        self.thresholds = thresholds or Thresholds()
+        self.docs = list(docs)
+        self._by_code = {d.code: i for i, d in enumerate(self.docs)}
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # millions of small objects: cyclic GC passes would double the build time
+        try:
+            vocab, tids, tfs, doc_ids, lengths = self._count_terms()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        self._vocab = vocab
+        n = max(len(self.docs), 1)
+        tid_arr = np.asarray(tids, dtype=np.int64)
+        doc_arr = np.asarray(doc_ids, dtype=np.int32)
+        tf_arr = np.asarray(tfs, dtype=np.float32)
+        df = np.bincount(tid_arr, minlength=len(vocab)).astype(np.float32)
+        self._idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self._idf_unknown = float(math.log1p((n + 0.5) / 0.5))
+        self._df = df
+        k1, b = 1.2, 0.75
+        avgdl = float(lengths.mean()) if len(self.docs) else 1.0
+        dl = lengths[doc_arr] if len(doc_arr) else tf_arr
+        weights = self._idf[tid_arr] * tf_arr * (k1 + 1) / (tf_arr + k1 * (1 - b + b * dl / avgdl))
+        order = np.argsort(tid_arr, kind="stable")
+        self._post_docs = doc_arr[order]
+        self._post_w = weights[order].astype(np.float32)
+        self._indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(df.astype(np.int64), out=self._indptr[1:])
+        self._status_ok = np.array([d.status == "published" for d in self.docs], dtype=bool)
+        self._from = np.array([d.effective_from.toordinal() if d.effective_from else _NO_DATE for d in self.docs], dtype=np.int64)
+        self._until = np.array([d.effective_until.toordinal() if d.effective_until else _FAR for d in self.docs], dtype=np.int64)
+        self._active_cache: dict[int, np.ndarray] = {}
+        self._wmap: dict[str, float] | None = None
+        self._phr_cache: dict[int, list] = {}
+        gc.freeze()  # the index lives long: keep its objects out of later GC passes (steadier query latency)
+        return self
+
+    def _count_terms(self):
+        self._phrasings = [_phrasings(d) for d in self.docs]
+        keywords = [tuple(k for k in map(normalize, d.keywords) if k) for d in self.docs]
+        self._joined = ["\x00".join(p + k) for p, k in zip(self._phrasings, keywords)]
+        questions = [p[0] for p in self._phrasings]
+        vocab: dict[str, int] = {}
+        tids: list[int] = []
+        tfs: list[int] = []
+        doc_ids: list[int] = []
+        lengths = np.zeros(len(self.docs), dtype=np.float32)
+        for i, (phr, kws, qwords) in enumerate(zip(self._phrasings, keywords, map(words, questions))):
+            counts = Counter()
+            for p in phr:
+                counts.update([p[j : j + 2] for j in range(len(p) - 1)] if len(p) > 1 else [p])
+            counts.update(["\x01" + w for w in qwords + kws])
+            lengths[i] = counts.total()
+            tids.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+            tfs.extend(counts.values())
+            doc_ids.extend([i] * len(counts))
+        return vocab, tids, tfs, doc_ids, lengths
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def get(self, code: str) -> FaqDoc | None:
+        i = self._by_code.get(code)
+        return None if i is None else self.docs[i]
+
+    def _active(self, today: date) -> np.ndarray:
+        key = today.toordinal()
+        mask = self._active_cache.get(key)
+        if mask is None:
+            mask = self._status_ok & (self._from <= key) & (self._until >= key)
+            self._active_cache = {key: mask}  # one day at a time is all a running bot needs
+        return mask
+
+    # How much a term counts when comparing a query with a candidate: idf ** GAMMA. Plain idf lets the
+    # subject (居住证) drown the aspect (收费/材料/条件) that tells neighbouring entries apart; 0.25 won the sweep.
+    GAMMA = 0.25
+    # confidence = QCOV * (share of the query found in the entry) + PCOV * (share of the best phrasing found in
+    # the query) + FUZZ * (rapidfuzz ratio with that phrasing)
+    QCOV, PCOV, FUZZ = 0.5, 0.3, 0.2
+
+    def _weights(self) -> tuple[dict[str, float], float]:
+        if self._wmap is None:
+            idf = (self._idf ** self.GAMMA).tolist()
+            self._wmap = {term: idf[tid] for term, tid in self._vocab.items()}
+        return self._wmap, self._idf_unknown ** self.GAMMA
+
+    def retrieve(self, norm: str, qwords: tuple[str, ...], today: date, k: int) -> list[tuple[int, float]]:
+        """BM25 over the posting lists of the query's terms; returns the top `k` active docs."""
+        terms = {g for g in bigrams(norm)} | {"\x01" + w for w in qwords}
+        tids = [self._vocab[t] for t in terms if t in self._vocab]
+        if not tids or not self.docs:
+            return []
+        n = len(self.docs)
+        rare = [t for t in tids if self._df[t] <= 0.1 * n] or tids  # very common terms only add noise and time
+        if len(rare) == 1:
+            t = rare[0]
+            d = self._post_docs[self._indptr[t] : self._indptr[t + 1]]
+            w = self._post_w[self._indptr[t] : self._indptr[t + 1]]
+        else:
+            d = np.concatenate([self._post_docs[self._indptr[t] : self._indptr[t + 1]] for t in rare])
+            w = np.concatenate([self._post_w[self._indptr[t] : self._indptr[t + 1]] for t in rare])
+        scores = np.bincount(d, weights=w, minlength=n)
+        scores[~self._active(today)] = 0.0
+        if k < n:
+            top = np.argpartition(-scores, k)[:k]
+        else:
+            top = np.arange(n)
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def _query_terms(self, norm: str, qwords: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float], float]:
+        """The query's bigrams and words with weights (a word unknown as a word weighs as its first bigram)."""
+        wmap, unknown = self._weights()
+        grams = {g: wmap.get(g, unknown) for g in bigrams(norm)}
+        wds = {wd: wmap.get("\x01" + wd) or wmap.get(wd[:2], unknown) for wd in qwords}
+        return grams, wds, sum(grams.values()) + sum(wds.values())
+
+    def _doc_phrasings(self, i: int) -> list[tuple[str, frozenset, float]]:
+        cached = self._phr_cache.get(i)
+        if cached is None:
+            wmap, unknown = self._weights()
+            cached = []
+            for p in self._phrasings[i]:
+                grams = frozenset(bigrams(p))
+                cached.append((p, grams, sum(wmap.get(g, unknown) for g in grams)))
+            self._phr_cache[i] = cached
+        return cached
+
+    def score(self, norm: str, query: tuple[dict[str, float], dict[str, float], float], i: int) -> float:
+        """Confidence in [0, 1] that doc `i` answers the normalised query."""
+        qgrams, qwords, total = query
+        joined = self._joined[i]
+        found = sum(w for t, w in qgrams.items() if t in joined) + sum(w for t, w in qwords.items() if t in joined)
+        qcov = found / total if total else 0.0
+        best = 0.0
+        for p, grams, ptotal in self._doc_phrasings(i):
+            pcov = sum(w for g, w in qgrams.items() if g in grams) / ptotal if ptotal else 0.0
+            best = max(best, self.PCOV * min(pcov, 1.0) + self.FUZZ * fuzz.ratio(norm, p) / 100.0)
+        return self.QCOV * qcov + best
+
+    def match(self, text: str, *, today: date | None = None) -> Match:
+        """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
+        today = today or date.today()
+        th = self.thresholds
+        norm = normalize(text)
+        if not norm:
+            return Match(UNKNOWN, None, 0.0, [])
+        qwords = words(norm)
+        hits = self.retrieve(norm, qwords, today, th.shortlist)
+        query = self._query_terms(norm, qwords)
+        ranked = sorted(((self.score(norm, query, i), bm, i) for i, bm in hits), reverse=True)
+        cands = [Candidate(self.docs[i].code, self.docs[i].question, round(s, 4)) for s, _, i in ranked]
+        if not cands:
+            return Match(UNKNOWN, None, 0.0, [])
+        best = cands[0].score
+        runner = cands[1].score if len(cands) > 1 else 0.0
+        if best >= th.answer and best - runner >= th.margin:
+            return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
+        if best >= th.menu:
+            menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
+            return Match(MENU, None, best, menu)
+        return Match(UNKNOWN, None, best, cands[: th.menu_size])
+
+
+def _phrasings(doc: FaqDoc) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for text in (doc.question, *doc.alternatives):
+        norm = normalize(text)
+        if norm:
+            seen.setdefault(norm, None)
+    return tuple(seen) or ("",)
+
+
+def menu_text(match: Match) -> str:
+    """The numbered menu the resident answers with a digit."""
+    lines = ["您是想问："] + [f"{n}. {c.question}" for n, c in enumerate(match.candidates, 1)]
+    lines.append("请回复序号；都不是请直接描述您的问题，或回复“人工”。")
+    return "\n".join(lines)

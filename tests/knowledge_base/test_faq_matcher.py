@@ -1,0 +1,80 @@
+"""The pure matcher: answer / menu / unknown, dates and status, and no database imports."""
+
+import subprocess
+import sys
+from datetime import date
+
+from knowledge_base.matcher import ANSWER, MENU, UNKNOWN, FaqDoc, FaqIndex, Thresholds, menu_text, normalize
+
+TODAY = date(2026, 6, 1)
+DOCS = [
+    FaqDoc("JZ1", "居住证怎么办理？", "带身份证到派出所。", alternatives=("外地人怎么申请居住证",), keywords=("居住证",)),
+    FaqDoc("JZ2", "居住证丢了怎么补办？", "到原发证派出所补领。", keywords=("居住证", "补办")),
+    FaqDoc("DB1", "低保怎么申请？", "向街道社会救助窗口申请。", alternatives=("最低生活保障如何申请",)),
+    FaqDoc("ZX1", "装修需要备案吗？", "向物业登记备案。", keywords=("装修", "备案")),
+    FaqDoc("ZX2", "装修施工时间有什么规定？", "工作日8:00-18:00。", keywords=("装修", "施工时间")),
+    FaqDoc("LJ1", "大件垃圾怎么处理？", "预约物业清运，装修垃圾装袋。", keywords=("大件垃圾", "装修垃圾")),
+]
+
+
+def index(docs=DOCS):
+    return FaqIndex.build(docs)
+
+
+def test_a_paraphrase_with_greeting_and_typo_is_answered():
+    m = index().match("你好，请问外地人咋申请居住正啊？谢谢", today=TODAY)
+    assert m.outcome == ANSWER and m.code == "JZ1" and m.answered
+
+
+def test_a_vague_question_gets_a_numbered_menu_of_the_close_entries():
+    m = index().match("装修", today=TODAY)
+    assert m.outcome == MENU and m.code is None
+    assert set(m.menu_codes) >= {"ZX1", "ZX2"} and len(m.menu_codes) <= 3
+    text = menu_text(m)
+    assert text.startswith("您是想问：\n1. ") and "\n2. " in text
+
+
+def test_an_unrelated_question_is_unknown():
+    for text in ("地铁十号线什么时候开通", "你好", "", "我家楼下的拆迁计划什么时候公布"):
+        m = index().match(text, today=TODAY)
+        assert m.outcome == UNKNOWN and m.code is None
+
+
+def test_thresholds_decide_between_answer_menu_and_unknown():
+    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=0.3))
+    assert strict.match("居住证怎么办理", today=TODAY).outcome == MENU
+    nothing = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=1.01))
+    assert nothing.match("居住证怎么办理", today=TODAY).outcome == UNKNOWN
+
+
+def test_expired_and_future_entries_are_never_answered():
+    docs = [
+        FaqDoc("OLD", "高龄津贴怎么申请？", "旧政策", effective_until=date(2026, 5, 31)),
+        FaqDoc("NEW", "生育津贴怎么申请？", "新政策", effective_from=date(2026, 6, 2)),
+    ]
+    idx = index(docs)
+    assert idx.match("高龄津贴怎么申请", today=TODAY).outcome == UNKNOWN
+    assert idx.match("生育津贴怎么申请", today=TODAY).outcome == UNKNOWN
+    assert idx.match("高龄津贴怎么申请", today=date(2026, 5, 31)).code == "OLD"
+    assert idx.match("生育津贴怎么申请", today=date(2026, 6, 2)).code == "NEW"
+
+
+def test_drafts_and_retired_entries_are_never_answered_or_offered():
+    docs = [FaqDoc("D", "犬只登记在哪里办？", "草稿", status="draft"), FaqDoc("R", "老年卡怎么办？", "旧", status="retired")]
+    idx = index(docs)
+    for text in ("犬只登记在哪里办", "老年卡怎么办"):
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == UNKNOWN and not m.candidates
+
+
+def test_normalize_drops_greetings_particles_and_maps_synonyms():
+    assert normalize("您好，请问居住证咋办理啊？谢谢！") == normalize("居住证怎么办理")
+
+
+def test_matcher_imports_no_database_or_web_framework():
+    code = (
+        "import sys, knowledge_base.matcher as m; m.FaqIndex.build([m.FaqDoc('a','居住证怎么办','x')]).match('居住证');"
+        "bad=[n for n in ('sqlalchemy','sqlmodel','fastapi','bot.config','bot.db') if n in sys.modules]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
