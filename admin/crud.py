@@ -11,7 +11,7 @@ from sqlmodel import Session
 from admin import security
 from admin.models import AdminJob, AdminSession, AuditLog, CannedReply
 from bot.models import ChatMessage, Conversation, Outbox, utcnow
-from bot.org.models import Building, Community, Grid, Resident, Staff, Visit
+from bot.org.models import Building, Community, Grid, Resident, Staff
 from bot.outbox import enqueue
 
 REPLY_WINDOW = timedelta(hours=48)
@@ -294,25 +294,6 @@ def add_building(*, session: Session, grid_id: int, name: str, households: int) 
     session.add(row)
     session.flush()
     return row
-
-
-def care_residents(*, session: Session, grid_ids: set[int] | None) -> list[Resident]:
-    stmt = select(Resident).where(Resident.visit_interval_days.is_not(None)).order_by(Resident.last_visit_at)
-    if grid_ids is not None:
-        stmt = stmt.where(Resident.grid_id.in_(grid_ids or {-1}))
-    return list(session.execute(stmt).scalars())
-
-
-def get_resident(*, session: Session, resident_id: int) -> Resident | None:
-    return session.get(Resident, resident_id)
-
-
-def record_visit(*, session: Session, resident: Resident, staff: Staff, note: str, now: datetime) -> Visit:
-    visit = Visit(resident_id=resident.id, staff_id=staff.id, visited_at=now, note=note or None)
-    resident.last_visit_at = now
-    session.add_all([visit, resident])
-    session.flush()
-    return visit
 
 
 def mask_key(key: str | None) -> str:

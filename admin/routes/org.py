@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from admin import crud
+from admin import crud, stats
 from admin.deps import ADMIN_ONLY, PROTECTED, Forbidden, SessionDep, StaffDep, client_ip
 from admin.views import NotFoundPage, render
 from bot.models import utcnow
+from bot.org import service as org_service
 from bot.org.models import HOUSEHOLDS_MAX, HOUSEHOLDS_MIN, ROLES, Department
 from sqlalchemy import select
+from bot.tickets.errors import NotFound, PermissionDenied
 
 router = APIRouter(prefix="/org", dependencies=PROTECTED)
 
@@ -161,9 +163,11 @@ def care(request: Request, session: SessionDep, staff: StaffDep) -> Response:
     """Residents needing care (关爱对象), the most overdue visit first."""
     now = utcnow()
     rows = []
-    for r in crud.care_residents(session=session, grid_ids=crud.visible_grid_ids(session=session, staff=staff)):
-        days = (now - r.last_visit_at).days if r.last_visit_at else None
+    for r in org_service.list_residents(session=session, actor=staff, care_only=True):
+        last = stats._aware(r.last_visit_at)
+        days = (now - last).days if last else None
         rows.append({"r": r, "days": days, "due": days is None or days >= (r.visit_interval_days or 7)})
+    rows.sort(key=lambda row: -(row["days"] if row["days"] is not None else 10**6))
     grids = {g.id: g for g in crud.list_grids(session=session)}
     return render(request, "org_care.html", {"rows": rows, "grids": grids})
 
@@ -171,14 +175,14 @@ def care(request: Request, session: SessionDep, staff: StaffDep) -> Response:
 @router.post("/care/{resident_id}/visit")
 def record_visit(request: Request, session: SessionDep, staff: StaffDep, resident_id: int,
                  note: Annotated[str, Form(max_length=500)] = "") -> Response:
-    """Record a visit (走访) today."""
-    resident = crud.get_resident(session=session, resident_id=resident_id)
-    if resident is None:
-        raise NotFoundPage("没有这位居民。")
-    visible = crud.visible_grid_ids(session=session, staff=staff)
-    if visible is not None and resident.grid_id not in visible:
-        raise Forbidden("这位居民不在您负责的网格内。")
-    crud.record_visit(session=session, resident=resident, staff=staff, note=note.strip(), now=utcnow())
+    """Record a visit (走访) today, through the organisation service (which checks the grid)."""
+    try:
+        resident = org_service.get_resident(session=session, actor=staff, resident_id=resident_id)
+        org_service.record_visit(session=session, actor=staff, resident=resident, note=note.strip() or None)
+    except NotFound as exc:
+        raise NotFoundPage(str(exc)) from None
+    except PermissionDenied as exc:
+        raise Forbidden(str(exc)) from None
     crud.audit(session=session, staff=staff, action="care.visit", target=f"resident:{resident.id}",
                ip=client_ip(request))
     return RedirectResponse("/admin/org/care", status_code=303)
