@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from bot.channels.wechat import CallbackEndpoint, CallbackQuery, ProtocolError
 from bot.config import Settings, get_settings
 from bot.db import engine_for, upgrade
-from bot.dialogue import default_dialogue
+from bot.dialogue import Dialogue, default_dialogue
 from bot.inbound import Inbound, Reply
 from bot.processing import Processor, Replayed
 
@@ -63,11 +63,12 @@ class WebMessage(BaseModel):
     id: Annotated[str | None, Field(default=None, max_length=64, description="client message id, for retries")]
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = False, start_scheduler: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrate: bool = False, start_scheduler: bool = False,
+               dialogue: Dialogue | None = None) -> FastAPI:
     """Build the app for `settings`; `migrate` applies migrations at start (single-process use)."""
     settings = settings or get_settings()
     engine = engine_for(settings.database_url)
-    processor = Processor(engine=engine, dialogue=default_dialogue())
+    processor = Processor(engine=engine, dialogue=dialogue or default_dialogue())
     endpoints = {
         "wechat": CallbackEndpoint(channel="wechat", token=settings.wechat_token, aes_key=settings.wechat_aes_key,
                                    receive_id=settings.wechat_appid, tolerance=settings.timestamp_tolerance_seconds),

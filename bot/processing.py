@@ -75,7 +75,8 @@ class Processor:
         """The reply, or None when the budget ran out (the reply will then go through the outbox)."""
         job = self.submit(inbound, replay_key)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(job.future), timeout=budget)
+            # shield: giving up on the wait must not cancel the job, whose reply then goes by outbox
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)), timeout=budget)
         except asyncio.TimeoutError:
             with job.lock:
                 if job.future.done():
@@ -165,8 +166,10 @@ class Processor:
         except IntegrityError:
             return self._earlier_reply(session, key)
         reply = self.dialogue.respond(session=session, inbound=ib)
-        session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == key)
-                        .values(status="done", reply=reply.to_dict()))
+        values = {"status": "done", "reply": reply.to_dict()}
+        if reply.meta.get("redact"):  # an anonymous opinion: keep no link from the sender to what was said
+            values = {"status": "done", "reply": None, "user_id": ""}
+        session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == key).values(**values))
         return reply
 
     @staticmethod
@@ -184,7 +187,7 @@ class Processor:
     def _earlier_reply(session: Session, key: str) -> Reply:
         """A retry: same effect as the first delivery, so the same reply (or nothing, if it went by outbox)."""
         row = session.execute(select(ProcessedMessage).where(ProcessedMessage.dedupe_key == key)).scalar_one()
-        if row.status == "done":
+        if row.status == "done" and row.reply:
             return Reply.from_dict(row.reply)
         return Reply()
 

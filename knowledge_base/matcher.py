@@ -72,6 +72,10 @@ _STOPWORDS = frozenset(
 )
 
 
+# Words in nearly every question (办理/需要/申请…): they tell neighbouring entries apart by accident only.
+LIGHT_WORDS = ("需要", "办理", "可以", "申请", "怎么", "什么", "我", "吗", "是", "有", "能", "的")
+
+
 @lru_cache(maxsize=1 << 18)
 def normalize(text: str) -> str:
     """Fold width and case, drop greetings, particles and punctuation, and map synonyms onto one spelling."""
@@ -92,7 +96,7 @@ def bigrams(norm: str) -> list[str]:
 @lru_cache(maxsize=1 << 18)  # a rebuild after one edit re-cuts only the changed question
 def words(norm: str) -> tuple[str, ...]:
     """jieba words of a normalised text without stop words."""
-    return tuple(w for w in jieba.lcut(norm) if w not in _STOPWORDS and w.strip())
+    return tuple(w for w in jieba.lcut(norm, HMM=False) if w not in _STOPWORDS and w.strip())
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,12 @@ class Match:
 class Thresholds:
     """Confidence cut-offs, tuned by knowledge_base.evaluate on a synthetic 2,000-entry FAQ and real messages."""
 
-    answer: float = 0.60  # a confident answer needs at least this confidence ...
-    margin: float = 0.15  # ... and this lead over the runner-up
+    answer: float = 0.65  # a confident answer needs at least this confidence ...
+    margin: float = 0.12  # ... and this lead over the runner-up
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
-    shortlist: int = 16
+    shortlist: int = 12
 
 
 _NO_DATE, _FAR = -(10**9), 10**9
@@ -202,8 +206,7 @@ class FaqIndex:
         self._until = np.array([d.effective_until.toordinal() if d.effective_until else _FAR for d in self.docs], dtype=np.int64)
         self._active_cache: dict[int, np.ndarray] = {}
         self._wmap: dict[str, float] | None = None
-        self._phr_cache: dict[int, list] = {}
-        gc.freeze()  # the index lives long: keep its objects out of later GC passes (steadier query latency)
+        self._phr_cache: dict[int, tuple] = {}
         return self
 
     def _count_terms(self):
@@ -248,11 +251,16 @@ class FaqIndex:
     # confidence = QCOV * (share of the query found in the entry) + PCOV * (share of the best phrasing found in
     # the query) + FUZZ * (rapidfuzz ratio with that phrasing)
     QCOV, PCOV, FUZZ = 0.5, 0.3, 0.2
+    LIGHT = 0.3  # weight factor of LIGHT_WORDS
 
     def _weights(self) -> tuple[dict[str, float], float]:
         if self._wmap is None:
             idf = (self._idf ** self.GAMMA).tolist()
             self._wmap = {term: idf[tid] for term, tid in self._vocab.items()}
+            for word in LIGHT_WORDS:
+                for key in (word, "\x01" + word):
+                    if key in self._wmap:
+                        self._wmap[key] *= self.LIGHT
         return self._wmap, self._idf_unknown ** self.GAMMA
 
     def retrieve(self, norm: str, qwords: tuple[str, ...], today: date, k: int) -> list[tuple[int, float]]:
@@ -289,10 +297,12 @@ class FaqIndex:
         cached = self._phr_cache.get(i)
         if cached is None:
             wmap, unknown = self._weights()
-            cached = []
+            phrasings = []
             for p in self._phrasings[i]:
                 grams = frozenset(bigrams(p))
-                cached.append((p, grams, sum(wmap.get(g, unknown) for g in grams)))
+                phrasings.append((p, grams, sum(wmap.get(g, unknown) for g in grams)))
+            every = frozenset(g for part in self._joined[i].split("\x00") for g in bigrams(part))
+            cached = (every, phrasings)
             self._phr_cache[i] = cached
         return cached
 
@@ -300,11 +310,12 @@ class FaqIndex:
         """Confidence in [0, 1] that doc `i` answers the normalised query."""
         qgrams, qwords, total = query
         joined = self._joined[i]
-        found = sum(w for t, w in qgrams.items() if t in joined) + sum(w for t, w in qwords.items() if t in joined)
+        every, phrasings = self._doc_phrasings(i)
+        found = sum(qgrams[g] for g in every.intersection(qgrams)) + sum(w for t, w in qwords.items() if t in joined)
         qcov = found / total if total else 0.0
         best = 0.0
-        for p, grams, ptotal in self._doc_phrasings(i):
-            pcov = sum(w for g, w in qgrams.items() if g in grams) / ptotal if ptotal else 0.0
+        for p, grams, ptotal in phrasings:
+            pcov = sum(qgrams[g] for g in grams.intersection(qgrams)) / ptotal if ptotal else 0.0
             best = max(best, self.PCOV * min(pcov, 1.0) + self.FUZZ * fuzz.ratio(norm, p) / 100.0)
         return self.QCOV * qcov + best
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import NaiveDatetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from bot.models import utcnow  # naive UTC, hence NaiveDatetime columns (the project convention)
+from bot.models import utcnow
 
 STATUSES = ("draft", "published", "retired")
 
@@ -33,9 +31,9 @@ class FaqEntry(SQLModel, table=True):
     status: str = Field(default="published", max_length=16, index=True)  # draft | published | retired
     version: int = 1
     hit_count: int = 0
-    last_hit_at: NaiveDatetime | None = None
-    created_at: NaiveDatetime = Field(default_factory=utcnow)
-    updated_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    last_hit_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
     updated_by: str | None = Field(default=None, max_length=64)
 
 
@@ -49,7 +47,7 @@ class FaqEntryVersion(SQLModel, table=True):
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     changed_by: str | None = Field(default=None, max_length=64)
     change: str = Field(default="update", max_length=16)  # create | update | retire | import
-    changed_at: NaiveDatetime = Field(default_factory=utcnow)
+    changed_at: datetime = Field(default_factory=utcnow)
 
 
 class UnansweredQuestion(SQLModel, table=True):
@@ -65,5 +63,5 @@ class UnansweredQuestion(SQLModel, table=True):
     best_code: str | None = Field(default=None, max_length=64)  # the closest entry at the time, for staff
     resolved: bool = Field(default=False, index=True)
     entry_id: int | None = Field(default=None, foreign_key="faq_entry.id")
-    created_at: NaiveDatetime = Field(default_factory=utcnow)
-    last_asked_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_asked_at: datetime = Field(default_factory=utcnow, index=True)

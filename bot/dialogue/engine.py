@@ -124,6 +124,9 @@ def _fit(turn: Turn, reply: Reply) -> Reply:
 
 
 def _log(turn: Turn, reply: Reply, handler_name: str) -> None:
+    """Append the exchange to the chat log, unless the handler asked for no trace (anonymous opinions)."""
+    if reply.meta.get("redact"):
+        return
     ib = turn.inbound
     meta: dict[str, Any] = {"handler": handler_name}
     if turn._classification is not None:

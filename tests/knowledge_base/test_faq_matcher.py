@@ -78,3 +78,15 @@ def test_matcher_imports_no_database_or_web_framework():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_demo_question_and_alternative_answers_its_own_entry():
+    from knowledge_base.evaluate import load_demo_docs
+
+    docs = load_demo_docs()
+    idx = FaqIndex.build(docs)
+    assert len(docs) >= 60
+    for doc in docs:
+        for text in (doc.question, *doc.alternatives):
+            m = idx.match(text, today=TODAY)
+            assert (m.outcome, m.code) == (ANSWER, doc.code), text

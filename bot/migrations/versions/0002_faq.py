@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 18:22:25.824245
+Create Date: 2026-11-23 18:33:50.433700
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,9 +32,9 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('hit_count', sa.Integer(), nullable=False),
-    sa.Column('last_hit_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('last_hit_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('snapshot', sa.JSON(), nullable=False),
     sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('change', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.Column('changed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['faq_entry.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -68,8 +68,8 @@ def upgrade() -> None:
     sa.Column('best_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('resolved', sa.Boolean(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('last_asked_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_asked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['faq_entry.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('normalized')
