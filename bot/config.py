@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "demo", "test", "placeholder"}
@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LINLI_", env_file=".env", extra="ignore")
 
     env: Literal["development", "production", "test"] = "development"
-    database_url: str = f"sqlite:///{Path.cwd() / 'linli.db'}"
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'linli.db'}")
     public_url: str = "http://127.0.0.1:8000"
 
     wechat_token: str = DEMO_WECHAT_TOKEN

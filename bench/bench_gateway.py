@@ -1,0 +1,133 @@
+"""Gateway benchmark: encrypted WeChat messages with unique MsgIds through the whole gateway, one worker on one core.
+
+Usage: python bench/bench_gateway.py [--messages 6000] [--json]
+The server runs pinned to CPU 0 (taskset), the load generator on CPU 1. The same run measures a bare
+FastAPI endpoint as the baseline. Messages are a realistic mix (questions, complaints, greetings,
+commands) from 400 residents, pre-encrypted before timing so the client stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loadgen import build_request, run  # noqa: E402
+
+from bot.channels.wechat import Cipher, cdata, sha1_signature  # noqa: E402
+
+TOKEN, APPID = "bench-token", "wxbench000000001"
+AES_KEY = "YmVuY2gtYWVzLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE"
+TEXTS = [
+    "居住证怎么办理", "低保申请需要什么材料", "你好", "谢谢", "楼道灯坏了一周没人修", "建议小区多装几个充电桩",
+    "高龄津贴怎么领", "楼上漏水到我家了", "查询", "垃圾分类投放时间是几点", "小区门口乱停车没人管",
+    "新生儿医保怎么办", "帮助", "隔壁装修太吵了", "电动车可以在楼道充电吗", "老年卡在哪里办",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, timeout: float = 30) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("server did not start")
+
+
+def start_server(cmd: list[str], env: dict, port: int) -> tuple[subprocess.Popen, float]:
+    taskset = ["taskset", "-c", "0"] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(taskset + cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_ready(port)
+    return proc, time.perf_counter() - t0
+
+
+def encrypted_requests(port: int, n: int, path: str = "/wechat") -> list[bytes]:
+    cipher = Cipher(TOKEN, AES_KEY, APPID)
+    out = []
+    now = int(time.time())
+    for i in range(n):
+        user = f"oBenchResident{i % 400:04d}"
+        xml = (f"<xml><ToUserName>{cdata('gh_bench')}</ToUserName><FromUserName>{cdata(user)}</FromUserName>"
+               f"<CreateTime>{now}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+               f"<Content>{cdata(TEXTS[i % len(TEXTS)])}</Content><MsgId>{10**15 + i}</MsgId></xml>")
+        enc = cipher.encrypt(xml)
+        nonce = secrets.token_hex(6)
+        query = (f"timestamp={now}&nonce={nonce}&signature={sha1_signature(TOKEN, str(now), nonce)}"
+                 f"&openid={user}&encrypt_type=aes&msg_signature={sha1_signature(TOKEN, str(now), nonce, enc)}")
+        body = f"<xml><ToUserName>{cdata('gh_bench')}</ToUserName><Encrypt>{cdata(enc)}</Encrypt></xml>".encode()
+        out.append(build_request("127.0.0.1", port, f"{path}?{query}", body))
+    return out
+
+
+def measure(port: int, n: int) -> dict:
+    reqs = encrypted_requests(port, n + 3 * (n // 4) + 400)
+    warm, r16, r64 = reqs[:400], reqs[400:400 + n], reqs[400 + n:]
+    asyncio.run(run("127.0.0.1", port, warm, 16))
+    at16 = asyncio.run(run("127.0.0.1", port, r16, 16))
+    at64 = asyncio.run(run("127.0.0.1", port, r64, 64))
+    return {"c16": at16, "c64": at64}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=6000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="linli-bench-"))
+    db = tmp / "bench.db"
+    env = {**os.environ, "LINLI_DATABASE_URL": f"sqlite:///{db}", "LINLI_WECHAT_TOKEN": TOKEN,
+           "LINLI_WECHAT_AES_KEY": AES_KEY, "LINLI_WECHAT_APPID": APPID, "LINLI_RUN_SCHEDULER": "false",
+           "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    results = {}
+    port = free_port()
+    proc, cold = start_server([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env, port)
+    try:
+        results["linli"] = {"cold_start_s": round(cold, 2), **measure(port, args.messages)}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    port = free_port()
+    bare_cmd = [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(ROOT / "bench"),
+                "--port", str(port), "--log-level", "warning"]
+    proc, cold = start_server(bare_cmd, env, port)
+    try:
+        results["bare_fastapi"] = {"cold_start_s": round(cold, 2), **measure(port, args.messages)}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    shutil.rmtree(tmp, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"{'':14}{'cold start':>11}{'msg/s @16':>11}{'p50 ms':>8}{'p99 ms':>8}{'msg/s @64':>11}{'p99 ms':>8}  statuses @64")
+    for name, r in results.items():
+        print(f"{name:14}{r['cold_start_s']:>10}s{r['c16']['rate']:>11}{r['c16']['p50_ms']:>8}{r['c16']['p99_ms']:>8}"
+              f"{r['c64']['rate']:>11}{r['c64']['p99_ms']:>8}  {r['c64']['statuses']}")
+
+
+if __name__ == "__main__":
+    main()
