@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     run_scheduler: bool = True
 
+    # scheduler and outbox sender (issue-7, docs/scheduler.md)
+    timezone: str = "Asia/Shanghai"
+    quiet_hours: str = "22:00-07:00"  # non-urgent pushes to residents wait until the end
+    robot_rate_per_minute: int = 20  # WeCom group robot limit; beyond it pending posts become one digest
+    street_robot_key: str = ""  # the street office's own WeCom group robot (alerts: quota, 督办 level 3)
+    wechat_notice_template_id: str = ""  # template used when a customer-service message hits 45015
+    sender_batch: int = 200
+    sender_threads: int = 8
+    outbox_lease_seconds: int = 120
+    outbox_retry_base_seconds: float = 10.0
+    outbox_max_attempts: int = 8
+    wechat_delivery_query: bool = False  # only the stand-in can answer "was client msg id X delivered?"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

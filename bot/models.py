@@ -73,6 +73,12 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # issue-7 (migration 0005): the sender's lease on a row, the provider's id, and why a row is dead.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    in_doubt: bool = False  # an attempt may have reached the provider (killed sender, read timeout)
+    provider_msg_id: str | None = Field(default=None, max_length=64)
+    dead_reason: str | None = None
 
 
 class RequestNonce(SQLModel, table=True):

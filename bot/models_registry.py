@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import admin.models  # noqa: F401
 import bot.models  # noqa: F401
 import bot.org.models  # noqa: F401
+import bot.scheduling.models  # noqa: F401
 import bot.tickets.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
 

@@ -6,10 +6,11 @@ from bot.dialogue.engine import Dialogue, Handler, Turn
 def default_dialogue() -> Dialogue:
     """The handler order: an open conversation first, then events, then commands, then the intent route."""
     from bot.dialogue import faq, handlers
+    from bot.scheduling.survey_flow import SurveyFlow
 
     return Dialogue(
         [
-            [handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice()],
+            [handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(), SurveyFlow()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],

@@ -1,0 +1,208 @@
+"""Every job with a frozen clock, against the real database, then delivered through the stand-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.dialogue import default_dialogue
+from bot.inbound import Inbound
+from bot.models import Conversation, Outbox
+from bot.org.models import Resident
+from bot.scheduling import jobs
+from bot.scheduling.announce import announce, announcement_progress
+from bot.scheduling.models import Survey
+from bot.tickets import service
+from tests.scheduling.conftest import drain
+from tests.tickets.conftest import T0
+
+import pytest
+
+
+def outbox(session, prefix=""):
+    rows = [r for r in session.execute(select(Outbox).order_by(Outbox.id)).scalars()
+            if r.idempotency_key.startswith(prefix)]
+    return rows
+
+
+def in_progress(org, now=T0, **kw):
+    s = org.session
+    t = org.ticket(now=now, **kw)
+    grid1 = org.staff("grid1")
+    service.review(session=s, actor=grid1, ticket=t, now=now)
+    service.dispatch(session=s, actor=org.staff("chief1"), ticket=t, handler_id=grid1.id, now=now)
+    service.accept(session=s, actor=grid1, ticket=t, now=now)
+    return t
+
+
+def resolved(org, now=T0, **kw):
+    t = in_progress(org, now=now, **kw)
+    service.resolve(session=org.session, actor=org.staff("grid1"), ticket=t, resolution="已处理", now=now)
+    return t
+
+
+def test_deadline_reminder_at_75_percent_once_to_the_grid_group(org, sender, standin):
+    s = org.session
+    t = in_progress(org)
+    span = t.deadline_at - T0
+    assert jobs.deadline_reminders(session=s, now=T0 + span * 0.7) == 0
+    assert jobs.deadline_reminders(session=s, now=T0 + span * 0.76) == 1
+    assert jobs.deadline_reminders(session=s, now=T0 + span * 0.8) == 0
+    [row] = outbox(s, "remind:")
+    assert row.recipient == f"grid:{org.grid('G01').id}" and "即将超期" in row.payload["text"] and t.number in row.payload["text"]
+    s.commit()
+    drain(sender)
+    posts = [r for r in standin.state.records if r["kind"] == "robot" and "即将超期" in r["body"]["text"]["content"]]
+    assert len(posts) == 1 and posts[0]["to"] == "key-G01"
+
+
+def test_overdue_tickets_are_escalated_level_by_level(org):
+    s = org.session
+    t = in_progress(org)
+    span = t.deadline_at - T0
+    assert jobs.escalations(session=s, now=T0 + span * 0.9) == 0
+    assert jobs.escalations(session=s, now=t.deadline_at + timedelta(minutes=1)) == 1
+    assert jobs.escalations(session=s, now=t.deadline_at + timedelta(minutes=2)) == 0
+    assert t.escalation_level == 1
+    jobs.escalations(session=s, now=t.deadline_at + span)
+    assert t.escalation_level == 3
+    alerts = [r for r in outbox(s) if r.kind == "robot" and "督办" in r.payload["text"]]
+    assert len(alerts) >= 2 and alerts[-1].recipient == "street" and alerts[-1].urgent
+
+
+def test_morning_digest_lists_new_and_overdue_per_grid_once_a_day(org):
+    s = org.session
+    old = in_progress(org, now=T0 - timedelta(days=30), text="下水道堵了", category="排水")
+    new = org.ticket(now=T0 + timedelta(hours=10), text="路灯不亮", category="路灯照明")
+    morning = T0 + timedelta(hours=22)  # 08:00 the next day in Shanghai
+    assert jobs.morning_digest(session=s, now=morning) == 1
+    assert jobs.morning_digest(session=s, now=morning + timedelta(minutes=5)) == 1  # same key: no second row
+    [row] = outbox(s, "digest:")
+    text = row.payload["markdown"]
+    assert row.idempotency_key == "digest:G01:2026-11-24" and new.number in text and old.number in text
+    assert "新增工单 1 件，已超期 1 件" in text
+
+
+def test_visit_reminders_once_per_resident_per_day_with_names_masked(org, sender, standin):
+    s = org.session
+    now = T0 + timedelta(days=1)
+    for r in s.execute(select(Resident)).scalars():
+        r.last_visit_at = now - timedelta(days=(r.visit_interval_days or 7) + 2)
+    flagged = jobs.visit_reminders(session=s, now=now)
+    assert flagged == 4 and jobs.visit_reminders(session=s, now=now + timedelta(hours=1)) == 4
+    assert len(outbox(s, "visit:")) == 4
+    jobs.visit_reminders(session=s, now=now + timedelta(days=1))
+    assert len(outbox(s, "visit:")) == 8
+    s.commit()
+    drain(sender, now=now + timedelta(days=1, minutes=1))
+    texts = [r["body"]["text"]["content"] for r in standin.state.records if r["kind"] == "robot"]
+    assert any(t.startswith("【走访提醒】王**") for t in texts)
+    assert not any("王桂兰" in t for t in texts)
+
+
+def test_a_visit_resets_the_reminder(org):
+    s = org.session
+    now = T0 + timedelta(days=1)
+    for r in s.execute(select(Resident)).scalars():
+        r.last_visit_at = now - timedelta(hours=1)
+    assert jobs.visit_reminders(session=s, now=now) == 0
+
+
+def say(session, openid, text, now):
+    reply = default_dialogue().respond(session=session, now=now,
+                                       inbound=Inbound(channel="wechat", user_id=openid, msg_type="text", text=text))
+    session.flush()
+    return reply.text
+
+
+def test_survey_after_resolution_closes_a_satisfied_ticket(org, sender, standin):
+    s = org.session
+    t = resolved(org)
+    now = T0 + timedelta(hours=1)
+    assert jobs.survey_fanout(session=s, now=now) == 1
+    assert jobs.survey_fanout(session=s, now=now) == 0
+    [row] = outbox(s, "survey:")
+    assert row.payload["text"] == f"您反映的问题（编号{t.number}）已办结。问题解决了吗？回复 1 已解决 / 2 未解决"
+    conv = s.execute(select(Conversation).where(Conversation.user_id == "oResident001")).scalar_one()
+    assert conv.state == "survey" and conv.data["flow"]["number"] == t.number
+    s.commit()
+    drain(sender)
+    assert any(r["body"]["text"]["content"].startswith("您反映的问题（编号") for r in standin.state.records)
+    assert "打分" in say(s, "oResident001", "1", now + timedelta(minutes=5))
+    assert "已办结归档" in say(s, "oResident001", "满意", now + timedelta(minutes=6))
+    survey = s.execute(select(Survey)).scalar_one()
+    assert (survey.status, survey.resolved, survey.satisfaction) == ("answered", True, 5)
+    assert t.status == "closed" and t.satisfaction == 5 and conv.state is None
+
+
+def test_an_unresolved_answer_reopens_the_ticket_and_tells_the_handler(org):
+    s = org.session
+    t = resolved(org)
+    now = T0 + timedelta(hours=1)
+    jobs.survey_fanout(session=s, now=now)
+    assert "打分" in say(s, "oResident001", "2 未解决", now)
+    assert "重新交办" in say(s, "oResident001", "3", now)
+    assert t.status == "dispatched" and t.reopen_count == 1
+    assert any("重新办理" in r.payload.get("text", "") for r in outbox(s, "ticket-staff:"))
+    # resolved again: a new survey round
+    service.accept(session=s, actor=org.staff("grid1"), ticket=t, now=now)
+    service.resolve(session=s, actor=org.staff("grid1"), ticket=t, resolution="再次处理", now=now)
+    assert jobs.survey_fanout(session=s, now=now + timedelta(hours=1)) == 1
+    assert [r.idempotency_key for r in outbox(s, "survey:")] == [f"survey:{t.number}:0", f"survey:{t.number}:1"]
+
+
+def test_an_unrelated_message_leaves_the_survey_to_the_reminder(org):
+    s = org.session
+    resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    say(s, "oResident001", "小区门口的垃圾没人清理", T0 + timedelta(minutes=1))
+    conv = s.execute(select(Conversation).where(Conversation.user_id == "oResident001")).scalar_one()
+    assert conv.state != "survey"
+    assert s.execute(select(Survey)).scalar_one().status == "asked"
+
+
+def test_survey_reminder_after_24h_and_phone_task_after_72h(org):
+    s = org.session
+    t = resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=23))["reminded"] == 0
+    assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=24))["reminded"] == 1
+    assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=30))["reminded"] == 0
+    [reminder] = outbox(s, "survey-remind:")
+    assert t.number in reminder.payload["text"]
+    assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=72))["expired"] == 1
+    [task] = outbox(s, "survey-phone:")
+    assert task.kind == "phone_task" and task.recipient == "oResident001"
+    assert s.execute(select(Survey)).scalar_one().status == "expired"
+    conv = s.execute(select(Conversation).where(Conversation.user_id == "oResident001")).scalar_one()
+    assert conv.state is None
+
+
+def test_announcement_to_chosen_grids_with_progress(org, sender, standin):
+    s = org.session
+    a = announce(session=s, text="明天上午9点至12点停水，请提前储水。", grid_codes=["G01", "G02"], author="幸福街道")
+    s.commit()
+    p = announcement_progress(session=s, announcement_id=a.id)
+    assert (p["total"], p["pending"], p["sent"]) == (2, 2, 0)
+    s.commit()
+    drain(sender)
+    s.expire_all()
+    p = announcement_progress(session=s, announcement_id=a.id)
+    assert (p["sent"], p["failed"], p["pending"]) == (2, 0, 0) and set(p["grids"]) == {"G01", "G02"}
+    assert sorted(r["to"] for r in standin.state.records) == ["key-G01", "key-G02"]
+    s.commit()
+
+
+def test_an_urgent_alert_goes_to_every_grid(org):
+    s = org.session
+    a = announce(session=s, text="台风橙色预警，请勿外出", urgent=True)
+    assert a.total == 6
+    assert all(r.urgent and r.payload["text"].startswith("【紧急通知】") for r in outbox(s, "announce:"))
+
+
+def test_an_unknown_grid_is_refused(org):
+    from bot.scheduling.announce import UnknownGrid
+
+    with pytest.raises(UnknownGrid):
+        announce(session=org.session, text="x", grid_codes=["G99"])
