@@ -303,22 +303,7 @@ def mask_key(key: str | None) -> str:
     return "••••" + key[-4:]
 
 
-# ---- outbox dead letters (fallback until bot.scheduling.outbox is merged) --------------------------------
-
-def dead_letters(*, session: Session, limit: int = 200) -> list[Outbox]:
-    stmt = select(Outbox).where(Outbox.status == "dead").order_by(Outbox.id.desc()).limit(limit)
-    return list(session.execute(stmt).scalars())
-
-
-def retry_outbox(*, session: Session, outbox_id: int) -> Outbox | None:
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.status != "dead":
-        return None
-    row.status, row.attempts, row.next_attempt_at, row.last_error = "pending", 0, utcnow(), None
-    session.add(row)
-    session.flush()
-    return row
-
+# ---- outbox ---------------------------------------------------------------------------------------------
 
 def outbox_for(*, session: Session, recipient: str, limit: int = 20) -> list[Outbox]:
     stmt = select(Outbox).where(Outbox.recipient == recipient).order_by(Outbox.id.desc()).limit(limit)
