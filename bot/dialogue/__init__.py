@@ -7,10 +7,12 @@ def default_dialogue() -> Dialogue:
     """The handler order: an open conversation first, then events, then commands, then the intent route."""
     from bot.dialogue import faq, handlers
     from bot.scheduling.survey_flow import SurveyFlow
+    from bot.tickets import intake
 
     return Dialogue(
         [
-            [handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(), SurveyFlow()],
+            [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(),
+             SurveyFlow(), intake.Intake(), intake.Binding()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],

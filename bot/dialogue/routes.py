@@ -10,7 +10,6 @@ from bot.dialogue import texts
 from bot.dialogue.engine import Turn
 from bot.inbound import Reply
 from bot.models import Conversation
-from bot.outbox import enqueue
 from bot.tickets import service as tickets
 
 HANDOFF_ACK_EVERY = timedelta(minutes=10)
@@ -50,36 +49,42 @@ def _parse(value: str):
 
 
 def show_status(turn: Turn) -> Reply:
+    """The resident's tickets: status, deadline and who (which grid) has it."""
     rows = tickets.tickets_of_resident(session=turn.session, resident=turn.inbound.user_id)
     if not rows:
         return Reply(text=texts.NO_TICKETS)
     lines = ["您的事项："]
     for t in rows:
-        status = texts.STATUS_NAMES.get(t.status, t.status)
-        lines.append(f"{t.number}｜{status}｜{t.text[:20]}{'…' if len(t.text) > 20 else ''}")
+        lines.append(texts.STATUS_LINE.format(
+            number=t.number, status=texts.STATUS_NAMES.get(t.status, t.status),
+            text=t.text[:20] + ("…" if len(t.text) > 20 else ""), where=_where(turn, t), deadline=_deadline(turn, t)))
     return Reply(text="\n".join(lines))
 
 
+def _where(turn: Turn, ticket) -> str:
+    from bot.org.service import place_label
+
+    return place_label(session=turn.session, grid_id=ticket.grid_id) or "街道"
+
+
+def _deadline(turn: Turn, ticket) -> str:
+    state = tickets.deadline_state(ticket=ticket, now=turn.now)
+    if state == "none":
+        return ""
+    return f"｜时限 {tickets.local_time(ticket.deadline_at)}" + ("（已超期，已督办）" if state == "overdue" else "")
+
+
 def open_ticket(turn: Turn, *, kind: str, text: str, classification) -> Reply:
-    """Record a complaint, request or suggestion as a ticket and give the resident its number."""
-    c = classification
-    ticket = tickets.create_ticket(
-        session=turn.session,
-        kind=kind,
-        text=text,
-        resident=turn.inbound.user_id,
-        channel=turn.inbound.channel,
-        category=getattr(c, "category", None),
-        department=getattr(c, "department", None),
-        urgency=getattr(c, "urgency", "normal") or "normal",
-    )
-    route = f"类别：{ticket.category}。" if ticket.category else ""
-    return Reply(text=texts.TICKET_CREATED.format(number=ticket.number, route=route),
-                 meta={"ticket": ticket.number})
+    """A complaint, request or suggestion: ask what is missing (where, a photo), then confirm, then record."""
+    from bot.tickets.intake import start_intake
+
+    return start_intake(turn, kind=kind, text=text, classification=classification)
 
 
 def raise_emergency(turn: Turn, classification) -> Reply:
-    """Safety first: tell the resident whom to call, open an urgent ticket and alert the grid at once."""
+    """Safety first: tell the resident whom to call, open an urgent ticket (the service alerts the grid at once)."""
+    from bot.tickets.intake import emergency_place
+
     c = classification
     ticket = tickets.create_ticket(
         session=turn.session,
@@ -90,15 +95,8 @@ def raise_emergency(turn: Turn, classification) -> Reply:
         category=getattr(c, "category", None),
         department=getattr(c, "department", None),
         urgency="emergency",
-    )
-    enqueue(
-        session=turn.session,
-        key=f"emergency-alert:{ticket.number}",
-        kind="robot",
-        channel="wecom",
-        recipient=f"grid:{ticket.grid_id}" if ticket.grid_id else "street",
-        payload={"msgtype": "text", "text": f"【紧急】居民报告：{turn.text}（工单 {ticket.number}），请立即核实处置。"},
-        urgent=True,
+        now=turn.now,
+        **emergency_place(turn),
     )
     safety = getattr(c, "safety_reply", None) or "如有危险请立即拨打 119（火警）/ 120（急救）/ 110（报警）。"
     return Reply(text=f"{safety}\n已记录并通知网格员，编号 {ticket.number}。", meta={"ticket": ticket.number, "urgent": True})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -90,7 +91,7 @@ def create_ticket(
     parent = find_duplicate(session=session, category=category, building_id=building_id, grid_id=grid_id,
                             now=now, settings=settings)
     ticket = Ticket(
-        number=f"tmp-{now.timestamp()}-{id(text)}", kind=kind, text=text, resident=resident, channel=channel,
+        number=f"tmp-{uuid.uuid4().hex[:24]}", kind=kind, text=text, resident=resident, channel=channel,
         category=category, department=department, grid_id=grid_id, building_id=building_id,
         community_id=community_of_grid(session=session, grid_id=grid_id), location=location,
         attachments=list(attachments or []), urgency=urgency, sla=sla, resident_id=resident_id,

@@ -81,3 +81,15 @@ def test_work_queues(org, two_tickets):
     assert numbers(org, admin, search="路灯") == [g4.number]
     with pytest.raises(service.InvalidTransition):
         numbers(org, admin, queue="nonsense")
+
+
+def test_anonymous_opinions_are_for_the_street_and_the_community_only(org):
+    s = org.session
+    c1 = org.grid("G01").community_id
+    service.submit_opinion(session=s, text="希望多办老年活动", community_id=c1)
+    service.submit_opinion(session=s, text="停车太难", community_id=org.grid("G04").community_id)
+    assert len(service.list_opinions(session=s, actor=org.staff("admin"))) == 2
+    assert [o.text for o in service.list_opinions(session=s, actor=org.staff("community1"))] == ["希望多办老年活动"]
+    for who in ("grid1", "chief1", "dept1"):
+        with pytest.raises(PermissionDenied):
+            service.list_opinions(session=s, actor=org.staff(who))

@@ -138,3 +138,22 @@ def test_the_transition_table_names_only_real_states_and_functions():
     for rule in workflow.TABLE:
         assert rule.state in STATUSES and rule.to in STATUSES
         assert hasattr(service, workflow.FUNCTION_OF.get(rule.action, rule.action))
+
+
+def test_bulk_dispatch_sends_several_to_one_department_or_refuses(org):
+    s = org.session
+    admin, wy = org.staff("admin"), org.department("D-WY")
+    a, b = org.ticket(building="1号楼"), org.ticket(building="2号楼")
+    for t in (a, b):
+        service.review(session=s, actor=org.staff("grid1"), ticket=t)
+    done = service.bulk_dispatch(session=s, actor=admin, numbers=[a.number, b.number], department_id=wy.id)
+    assert [(t.status, t.department_id) for t in done] == [("dispatched", wy.id)] * 2
+    with pytest.raises(InvalidTransition):
+        service.bulk_dispatch(session=s, actor=admin, numbers=[a.number], department_id=wy.id)
+
+
+def test_the_docs_carry_the_real_transition_table():
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "tickets.md").read_text(encoding="utf-8")
+    assert workflow.table_markdown() in docs

@@ -1,0 +1,304 @@
+"""Dialogue flows of tickets: intake (where? photo? confirm), binding an address, and 连心树 anonymous opinions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.dialogue.engine import Turn
+from bot.inbound import Reply
+from bot.org import service as org
+from bot.tickets import service as tickets
+
+WHERE, PHOTO, CONFIRM = "intake_where", "intake_photo", "intake_confirm"
+BIND_WHERE, BIND_CONFIRM = "bind_where", "bind_confirm"
+ANONYMOUS = "anon_opinion"
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+YES = {"确认", "是", "是的", "对", "好", "好的", "提交", "确定", "可以", "嗯", "ok", "yes"}
+NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出"}
+SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
+ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
+ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿名建议"}
+WHERE_TRIES = 2
+
+ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
+ASK_PHOTO = "如方便，请发一张现场照片；没有照片请回复「跳过」。"
+CONFIRM_TEXT = "请确认要登记的事项：\n{summary}\n回复「确认」提交，回复「取消」放弃。"
+NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
+ABANDONED = "好的，已取消，没有登记。"
+CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样的问题（工单 {parent}），我们会一并办理，"
+                     "办结时会通知您。回复「查询」可查看进度。")
+BIND_ASK = "请回复您的楼栋单元（如「绑定 3号楼2单元」），或点「+」发送位置。"
+BIND_CONFIRM_TEXT = "将您的住址登记为：{place}{unit}。回复「确认」完成绑定，回复「取消」放弃。"
+BIND_DONE = "绑定成功：{place}{unit}。以后反映问题时不用再说楼栋了。"
+BIND_FAR = "没能根据位置找到附近的楼栋，请直接回复楼栋名称，如「3号楼2单元」。"
+ANON_ASK = ("「连心树」匿名意见：请在下一条消息写下您的意见或建议。我们不会记录您的身份，"
+            "工作人员看不到是谁发的（匿名意见不能查询进度）。回复「取消」放弃。")
+ANON_DONE = "已匿名提交，感谢您的意见！"
+REDACT = {"redact": True}  # engine._log and the processor must keep nothing of this turn that names the sender
+
+
+def _word(text: str) -> str:
+    return _PUNCT.sub("", text).lower()
+
+
+def _resident(turn: Turn):
+    return org.resident_of(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+
+
+def _community(turn: Turn, resident) -> int | None:
+    return org.community_of_grid(session=turn.session, grid_id=resident.grid_id) if resident else None
+
+
+def _place_of(turn: Turn, text: str) -> dict[str, Any] | None:
+    """A building named in the text, else the resident's bound building."""
+    resident = _resident(turn)
+    building = org.find_building(session=turn.session, text=text, community_id=_community(turn, resident))
+    if building:
+        return {"building_id": building.id, "grid_id": building.grid_id, "unit": org.parse_unit(text)}
+    if resident and resident.building_id:
+        return {"building_id": resident.building_id, "grid_id": resident.grid_id, "unit": resident.unit}
+    return None
+
+
+def _location_place(turn: Turn) -> dict[str, Any] | None:
+    loc = turn.inbound.location
+    if loc is None:
+        return None
+    building = org.nearest_building(session=turn.session, latitude=loc.latitude, longitude=loc.longitude)
+    place = {"location": {"lat": loc.latitude, "lng": loc.longitude, "label": loc.label}}
+    if building:
+        place.update(building_id=building.id, grid_id=building.grid_id)
+    return place
+
+
+# ---- intake ---------------------------------------------------------------------------------------------
+
+def start_intake(turn: Turn, *, kind: str, text: str, classification) -> Reply:
+    """Begin a ticket: remember what was said, then ask only for what is missing."""
+    c = classification
+    draft: dict[str, Any] = {
+        "kind": kind, "text": text, "category": getattr(c, "category", None),
+        "department": getattr(c, "department", None), "urgency": getattr(c, "urgency", None) or "normal",
+        "sla": getattr(c, "sla", None), "attachments": [], "tries": 0,
+    }
+    place = _place_of(turn, text)
+    if place:
+        draft.update(place, where_done=True)
+    elif kind == "suggestion":
+        resident = _resident(turn)
+        draft.update(grid_id=resident.grid_id if resident else None, where_done=True, photo_done=True)
+    return _next(turn, draft)
+
+
+def _next(turn: Turn, draft: dict[str, Any]) -> Reply:
+    if not draft.get("where_done"):
+        turn.set_state(WHERE, **draft)
+        return Reply(text=ASK_WHERE, meta={"intake": "where"})
+    if not draft.get("photo_done"):
+        turn.set_state(PHOTO, **draft)
+        return Reply(text=ASK_PHOTO, meta={"intake": "photo"})
+    turn.set_state(CONFIRM, **draft)
+    return Reply(text=CONFIRM_TEXT.format(summary=_summary(turn, draft)), meta={"intake": "confirm"})
+
+
+def _summary(turn: Turn, draft: dict[str, Any]) -> str:
+    lines = [f"内容：{draft['text'][:100]}"]
+    place = org.place_label(session=turn.session, grid_id=draft.get("grid_id"), building_id=draft.get("building_id"))
+    if draft.get("location") and not place:
+        place = draft["location"].get("label") or "已发送位置"
+    lines.append(f"地点：{place or '未提供'}{draft.get('unit') or ''}")
+    if draft.get("attachments"):
+        lines.append(f"照片：{len(draft['attachments'])} 张")
+    return "\n".join(lines)
+
+
+class Intake:
+    """The open intake conversation: where → photo → confirm; nothing is stored until 「确认」."""
+
+    name = "intake"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.state not in (WHERE, PHOTO, CONFIRM):
+            return None
+        ib = turn.inbound
+        if ib.msg_type == "image":
+            return "image"
+        if ib.msg_type == "location" or (ib.msg_type == "event" and ib.event == "location"):
+            return "location" if turn.state == WHERE and ib.location else None
+        if ib.msg_type != "text" or not turn.text:
+            return None
+        word = _word(turn.text)
+        if word in ESCAPES:
+            return None  # 人工, 查询 …: the flow is left, the command runs
+        if word in NO:
+            return "cancel"
+        if turn.state == CONFIRM:
+            return "yes" if word in YES else None
+        if turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES:
+            return None  # asked enough: this is something else
+        return "text"
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        draft = turn.flow_data
+        if match == "cancel":
+            turn.set_state(None)
+            return Reply(text=ABANDONED, meta={"intake": "cancelled"})
+        if match == "text" and turn.classification.intent in ("emergency", "police"):
+            from bot.dialogue.handlers import IntentRoute
+
+            turn.set_state(None)
+            return IntentRoute.route(turn, turn.classification.intent, turn.text)
+        if match == "image":
+            ib = turn.inbound
+            draft["attachments"] = [*draft.get("attachments", []), {"type": "image", "media_id": ib.media_id,
+                                                                    "pic_url": ib.pic_url}]
+            if turn.state == PHOTO:
+                draft["photo_done"] = True
+            return _next(turn, draft)
+        if match == "yes":
+            return _create(turn, draft)
+        if turn.state == WHERE:
+            return self._where(turn, draft, match)
+        # PHOTO: 跳过, or more words about the problem
+        if _word(turn.text) not in SKIP | YES:
+            draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+        draft["photo_done"] = True
+        return _next(turn, draft)
+
+    @staticmethod
+    def _where(turn: Turn, draft: dict[str, Any], match: str) -> Reply:
+        if match == "location":
+            place = _location_place(turn) or {}
+            draft.update(place, where_done=True)
+            return _next(turn, draft)
+        if _word(turn.text) in SKIP:
+            resident = _resident(turn)
+            draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
+            return _next(turn, draft)
+        building = org.find_building(session=turn.session, text=turn.text,
+                                     community_id=_community(turn, _resident(turn)))
+        if building is None:
+            draft["tries"] = draft.get("tries", 0) + 1
+            turn.set_state(WHERE, **draft)
+            return Reply(text=NOT_FOUND_WHERE.format(text=turn.text[:20]), meta={"intake": "where"})
+        draft.update(building_id=building.id, grid_id=building.grid_id, unit=org.parse_unit(turn.text),
+                     where_done=True)
+        return _next(turn, draft)
+
+
+def _create(turn: Turn, draft: dict[str, Any]) -> Reply:
+    """The resident said 「确认」: store the ticket (the only place the intake writes one)."""
+    from bot.dialogue import texts
+
+    resident = _resident(turn)
+    text = draft["text"] + (f"（{draft['unit']}）" if draft.get("unit") else "")
+    ticket = tickets.create_ticket(
+        session=turn.session, kind=draft["kind"], text=text, resident=turn.inbound.user_id,
+        channel=turn.inbound.channel, category=draft.get("category"), department=draft.get("department"),
+        grid_id=draft.get("grid_id"), building_id=draft.get("building_id"), urgency=draft.get("urgency") or "normal",
+        sla=draft.get("sla"), location=draft.get("location"), attachments=draft.get("attachments"),
+        resident_id=resident.id if resident else None, now=turn.now,
+    )
+    turn.set_state(None)
+    if ticket.parent_id:
+        parent = turn.session.get(type(ticket), ticket.parent_id)
+        return Reply(text=CREATED_DUPLICATE.format(number=ticket.number, parent=parent.number),
+                     meta={"ticket": ticket.number, "parent": parent.number})
+    route = f"类别：{ticket.category}。" if ticket.category else ""
+    return Reply(text=texts.TICKET_CREATED.format(number=ticket.number, route=route), meta={"ticket": ticket.number})
+
+
+def emergency_place(turn: Turn) -> dict[str, Any]:
+    """Where an emergency is, without asking: the building in the text or the resident's, else their grid."""
+    place = _place_of(turn, turn.text)
+    if place:
+        return {"building_id": place["building_id"], "grid_id": place["grid_id"]}
+    resident = _resident(turn)
+    return {"grid_id": resident.grid_id if resident else None}
+
+
+# ---- binding --------------------------------------------------------------------------------------------
+
+class Binding:
+    """「绑定 3号楼2单元」 or a location: the resident's address and grid, after they confirm."""
+
+    name = "bind"
+    ENTRY = re.compile(r"^\s*(绑定|登记住址|绑定住址|绑定地址)")
+
+    def check(self, turn: Turn) -> Any | None:
+        ib = turn.inbound
+        if ib.msg_type == "text" and self.ENTRY.match(turn.text):
+            return "entry"
+        if turn.state == BIND_WHERE:
+            if ib.msg_type in ("location",) and ib.location:
+                return "location"
+            if ib.msg_type == "text" and _word(turn.text) in NO:
+                return "cancel"
+            if ib.msg_type == "text" and org.find_building(session=turn.session, text=turn.text):
+                return "text"
+        if turn.state == BIND_CONFIRM and ib.msg_type == "text":
+            word = _word(turn.text)
+            return "yes" if word in YES else "cancel" if word in NO else None
+        return None
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        if match == "cancel":
+            turn.set_state(None)
+            return Reply(text="好的，已取消绑定。")
+        if match == "yes":
+            data = turn.flow_data
+            org.bind_resident(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id,
+                              building_id=data.get("building_id"), grid_id=data.get("grid_id"), unit=data.get("unit"))
+            turn.set_state(None)
+            return Reply(text=BIND_DONE.format(place=data["place"], unit=data.get("unit") or ""), meta={"bound": True})
+        if match == "location":
+            loc = turn.inbound.location
+            building = org.nearest_building(session=turn.session, latitude=loc.latitude, longitude=loc.longitude)
+            if building is None:
+                return Reply(text=BIND_FAR)
+            return self._confirm(turn, building, None)
+        building = org.find_building(session=turn.session, text=turn.text)
+        if building is None:
+            turn.set_state(BIND_WHERE)
+            return Reply(text=BIND_ASK)
+        return self._confirm(turn, building, org.parse_unit(turn.text))
+
+    @staticmethod
+    def _confirm(turn: Turn, building, unit: str | None) -> Reply:
+        place = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
+        turn.set_state(BIND_CONFIRM, building_id=building.id, grid_id=building.grid_id, unit=unit, place=place)
+        return Reply(text=BIND_CONFIRM_TEXT.format(place=place, unit=unit or ""))
+
+
+# ---- 连心树 ---------------------------------------------------------------------------------------------
+
+class AnonymousOpinion:
+    """「连心树」 then the opinion: stored with no sender; every reply says REDACT so nothing logs who sent it."""
+
+    name = "anonymous"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.inbound.msg_type != "text" or not turn.text:
+            return None
+        word = _word(turn.text)
+        if word in ANONYMOUS_WORDS:
+            return "entry"
+        if turn.state == ANONYMOUS:
+            return "cancel" if word in NO else "opinion"
+        return None
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        if match == "entry":
+            turn.set_state(ANONYMOUS)
+            return Reply(text=ANON_ASK, meta=REDACT)
+        turn.set_state(None)
+        if match == "cancel":
+            return Reply(text="好的，已取消。", meta=REDACT)
+        import intents  # the pure classifier, called directly so the turn keeps no classification to log
+
+        resident = _resident(turn)
+        tickets.submit_opinion(session=turn.session, text=turn.text, community_id=_community(turn, resident),
+                               category=intents.classify(turn.text).category,
+                               today=turn.now.astimezone(tickets.BEIJING).date())
+        return Reply(text=ANON_DONE, meta=REDACT)

@@ -1,0 +1,162 @@
+"""From a WeChat message to a ticket: the intake dialogue, binding, 查询, emergencies and police matters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.models import Conversation, Outbox
+from bot.org.models import Resident
+from bot.tickets import service
+from bot.tickets.models import Ticket
+from tests.wechat_platform import message_xml
+
+
+class Chat:
+    """A resident on the WeChat stand-in; commits the test's session between messages so the gateway can write."""
+
+    def __init__(self, safe, session, user="oResident001"):
+        self.safe, self.session, self.user = safe, session, user
+
+    def _send(self, xml: str) -> str:
+        self.session.commit()
+        reply = self.safe.open_reply(self.safe.post(xml)).get("Content", "")
+        self.session.expire_all()
+        return reply
+
+    def say(self, text: str) -> str:
+        return self._send(message_xml("text", user=self.user, Content=text))
+
+    def photo(self, media_id: str = "MEDIA123") -> str:
+        return self._send(message_xml("image", user=self.user, PicUrl="http://mmbiz.example/p.jpg", MediaId=media_id))
+
+    def location(self, lat: float, lng: float, label: str = "") -> str:
+        return self._send(message_xml("location", user=self.user, Location_X=str(lat), Location_Y=str(lng),
+                                      Scale="15", Label=label))
+
+    def tickets(self) -> list[Ticket]:
+        self.session.commit()
+        return list(self.session.execute(select(Ticket).order_by(Ticket.id)).scalars())
+
+
+@pytest.fixture
+def chat(org, safe):
+    return Chat(safe, org.session)
+
+
+def test_a_wechat_complaint_through_every_state_to_closure_and_reopened(org, chat):
+    s = org.session
+    assert "在哪里" in chat.say("我要投诉，楼道灯坏了好几天没人修")
+    assert chat.tickets() == []  # nothing stored before the resident confirms
+    assert "照片" in chat.say("3号楼2单元")
+    confirm = chat.photo()
+    assert "3号楼" in confirm and "照片：1 张" in confirm and "确认" in confirm
+    created = chat.say("确认")
+    assert created.startswith("已记录，编号")
+    [t] = chat.tickets()
+    assert (t.status, t.kind, t.grid_id, t.building_id) == ("submitted", "service_request", org.grid("G01").id,
+                                                            org.building("3号楼").id)
+    assert t.number in created and t.attachments[0]["media_id"] == "MEDIA123" and "2单元" in t.text
+    assert s.get(Conversation, 1).state is None
+
+    grid1, chief1, dept1, community1 = (org.staff(u) for u in ("grid1", "chief1", "dept1", "community1"))
+    service.review(session=s, actor=grid1, ticket=t)
+    service.dispatch(session=s, actor=chief1, ticket=t, handler_id=dept1.id)
+    assert "已派单" in chat.say("查询") and "和平一网格" in chat.say("查询") and "时限" in chat.say("查询")
+    service.accept(session=s, actor=dept1, ticket=t)
+    service.resolve(session=s, actor=dept1, ticket=t, resolution="已更换灯泡")
+    service.record_survey(session=s, ticket=t, resolved=True, satisfaction=5)
+    assert t.status == "closed" and "已关闭" in chat.say("查询")
+    service.reopen(session=s, actor=community1, ticket=t, reason="居民又反映")
+    assert t.status == "dispatched"
+    told = [r.payload["text"] for r in s.execute(select(Outbox).where(Outbox.recipient == "oResident001")
+                                                 .order_by(Outbox.id)).scalars()]
+    assert len(told) == 4 and all(t.number in x for x in told)
+
+
+def test_a_building_in_the_text_or_a_bound_address_skips_the_where_question(org, chat):
+    assert "照片" in chat.say("投诉：3号楼楼道灯坏了一个星期了")
+    assert "确认" in chat.say("跳过")
+    assert "已记录" in chat.say("是")
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    assert "照片" in bound.say("我要投诉，楼道灯坏了好几天没人修")
+    bound.say("跳过")
+    bound.say("确认")
+    assert chat.tickets()[-1].building_id == org.building("6号楼").id
+
+
+def test_a_location_message_finds_the_nearest_buildings_grid(org, chat):
+    b = org.building("17号楼")
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    assert "照片" in chat.location(b.latitude + 0.0001, b.longitude, "光明路 8 号")
+    chat.say("跳过")
+    chat.say("确认")
+    t = chat.tickets()[-1]
+    assert (t.grid_id, t.building_id) == (org.grid("G05").id, b.id) and t.location["label"] == "光明路 8 号"
+
+
+def test_cancel_and_unknown_places_store_nothing(org, chat):
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    assert "没有找到" in chat.say("火星基地")
+    assert "没有登记" in chat.say("取消")
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    chat.say("3号楼")
+    chat.say("跳过")
+    assert "没有登记" in chat.say("取消")
+    assert chat.tickets() == []
+
+
+def test_a_suggestion_skips_the_location_and_photo(org, chat):
+    assert "确认" in chat.say("建议小区多装几个充电桩")
+    assert "已记录" in chat.say("确认")
+    assert chat.tickets()[0].kind == "suggestion"
+
+
+def test_a_second_report_of_the_same_problem_is_linked(org, chat):
+    chat.say("投诉：3号楼楼道灯坏了一个星期了"); chat.say("跳过"); chat.say("确认")  # noqa: E702
+    other = Chat(chat.safe, org.session, user="oNeighbour")
+    other.say("投诉：3号楼楼道灯坏了一个星期了"); other.say("跳过")  # noqa: E702
+    assert "已有邻居反映过" in other.say("确认")
+    first, second = chat.tickets()
+    assert second.parent_id == first.id
+
+
+def test_an_emergency_is_an_urgent_ticket_with_an_alert_and_police_matters_never_a_ticket(org, chat):
+    reply = chat.say("5号楼着火了")
+    assert "119" in reply or "110" in reply
+    [t] = chat.tickets()
+    assert (t.kind, t.urgency, t.sla, t.grid_id) == ("emergency", "emergency", "emergency", org.grid("G02").id)
+    assert t.deadline_at - t.created_at == timedelta(hours=2)
+    alert = org.session.execute(select(Outbox).where(Outbox.kind == "robot")).scalar_one()
+    assert alert.urgent and alert.recipient == f"grid:{t.grid_id}"
+    assert "110" in chat.say("有人打架")
+    assert len(chat.tickets()) == 1
+
+
+def test_an_emergency_in_the_middle_of_an_intake_is_not_swallowed(org, chat):
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    assert "119" in chat.say("5号楼着火了")
+    assert [t.kind for t in chat.tickets()] == ["emergency"]
+
+
+def test_binding_an_address_by_name_and_by_location(org, chat):
+    assert "确认" in chat.say("绑定 3号楼2单元")
+    assert "绑定成功" in chat.say("确认")
+    r = org.session.execute(select(Resident).where(Resident.openid == "oResident001")).scalar_one()
+    assert (r.building_id, r.unit, r.grid_id) == (org.building("3号楼").id, "2单元", org.grid("G01").id)
+    assert "楼栋" in chat.say("绑定")
+    b = org.building("21号楼")
+    assert "21号楼" in chat.location(b.latitude, b.longitude)
+    chat.say("确认")
+    org.session.refresh(r)
+    assert (r.building_id, r.grid_id) == (b.id, org.grid("G06").id)
+    count = org.session.execute(select(func.count()).select_from(Resident)).scalar()
+    assert count == 5  # the four demo residents and this one
+
+
+def test_status_with_no_tickets(chat):
+    assert "还没有提交过" in chat.say("查询")
