@@ -182,8 +182,15 @@ def test_rules_try_it_and_organisation_pages(browser, live):
     admin.wait_for_selector("#try-result .stat")
     assert "紧急" in admin.inner_text("#try-result")
     shot(admin, "rules-try.png", full=False)
+    admin.goto("/admin/org/grids/1")
+    admin.fill("input[name=households]", "520")
+    admin.fill("input[name=robot_key]", "demo-robot-key-0000-7a3f")
+    admin.click("form[action='/admin/org/grids/1'] button")
+    admin.wait_for_selector("text=建议拆分网格")
+    assert "demo-robot-key" not in admin.content() and "••••7a3f" in admin.content()
     for url, name in (("/admin/org", "org-grids.png"), ("/admin/org/staff", "org-staff.png"),
                       ("/admin/org/care", "org-care.png"), ("/admin/audit", "audit.png")):
         admin.goto(url)
         shot(admin, name)
-    assert "••••" in admin.goto("/admin/org").text() or True
+    admin.goto("/admin/org")
+    assert "••••7a3f" in admin.inner_text("table") and "超过 500" in admin.inner_text("table")
