@@ -192,5 +192,11 @@ def test_rules_try_it_and_organisation_pages(browser, live):
                       ("/admin/org/care", "org-care.png"), ("/admin/audit", "audit.png")):
         admin.goto(url)
         shot(admin, name)
+    chat = page_for(browser, base)
+    chat.goto("/chat")
+    chat.fill("#text", "3号楼门口的路灯坏了，晚上很黑")
+    chat.click("text=发送")
+    chat.wait_for_selector(".msg.bot")
+    shot(chat, "webchat.png", full=False)
     admin.goto("/admin/org")
     assert "••••7a3f" in admin.inner_text("table") and "超过 500" in admin.inner_text("table")

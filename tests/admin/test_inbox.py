@@ -104,3 +104,21 @@ def test_new_messages_are_appended_by_polling(app, admin, engine):
 def test_canned_replies_are_editable(admin):
     admin.post("/admin/canned", {"title": "电话", "text": "请拨打 12345"})
     assert "请拨打 12345" in admin.get("/admin/canned").text
+
+
+def test_wechat_resident_asks_for_a_person_and_gets_the_reply_by_outbox(settings, seeded, admin, engine):
+    """Through the real WeChat callback (safe mode, the platform stand-in) rather than the JSON channel."""
+    from bot.gateway import create_app
+    from tests.wechat_platform import AES_KEY, APPID, TOKEN, Platform
+
+    gw = settings.model_copy(update={"wechat_token": TOKEN, "wechat_aes_key": AES_KEY, "wechat_appid": APPID})
+    with TestClient(create_app(gw)) as client:
+        reply = Platform(client, safe=True).say("人工", user="oWechatHandoff01")
+    assert "人工" in reply
+    conv_id = conversation(engine, "oWechatHandoff01").id
+    assert "oWechatHandoff01"[:14] in admin.get("/admin/inbox/list").text
+    admin.post(f"/admin/inbox/{conv_id}/claim")
+    admin.post(f"/admin/inbox/{conv_id}/reply", {"text": "您好，请讲。"})
+    with Session(engine) as s:
+        out = s.execute(select(Outbox).where(Outbox.recipient == "oWechatHandoff01")).scalar_one()
+    assert out.channel == "wechat" and out.payload["text"] == "您好，请讲。"
