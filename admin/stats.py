@@ -14,7 +14,7 @@ STOPWORDS = set("的 了 是 我 你 他 她 在 有 和 就 不 也 都 要 还
                 "非常 特别 比较 好几 几天 还是 因为 所以 如果 但是 然后 就是 而且 或者 不是 还有 时候".split())
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
@@ -37,11 +37,11 @@ def response_rate(tickets, now: datetime) -> Rate:
     whose first response came within the limit (30 minutes for 紧急, 2 hours otherwise)."""
     hits = total = 0
     for t in tickets:
-        created = _aware(t.created_at)
+        created = aware(t.created_at)
         if now - created > PERIOD:
             continue
         limit = RESPONSE_LIMIT["emergency" if t.urgency == "emergency" else "default"]
-        first = _aware(t.first_response_at)
+        first = aware(t.first_response_at)
         if first is None and now - created < limit:
             continue  # still within its limit: not decided yet
         total += 1
@@ -52,7 +52,7 @@ def response_rate(tickets, now: datetime) -> Rate:
 def resolution_rate(tickets, now: datetime) -> Rate:
     """解决率: of the tickets created in the period (duplicates excluded), the share now 办结/回访/关闭 whose
     resident did not answer 「未解决」."""
-    rows = [t for t in tickets if now - _aware(t.created_at) <= PERIOD and t.parent_id is None]
+    rows = [t for t in tickets if now - aware(t.created_at) <= PERIOD and t.parent_id is None]
     hits = sum(1 for t in rows if t.status in DONE and t.resolved_confirmed is not False)
     return Rate(hits, len(rows))
 
@@ -60,12 +60,12 @@ def resolution_rate(tickets, now: datetime) -> Rate:
 def satisfaction_rate(tickets, now: datetime) -> Rate:
     """满意率: of the tickets resolved in the period with a survey score (1–5), the share scoring 4 or 5."""
     rows = [t for t in tickets if t.satisfaction is not None and t.resolved_at is not None
-            and now - _aware(t.resolved_at) <= PERIOD]
+            and now - aware(t.resolved_at) <= PERIOD]
     return Rate(sum(1 for t in rows if t.satisfaction >= 4), len(rows))
 
 
 def is_overdue(ticket, now: datetime) -> bool:
-    deadline = _aware(ticket.deadline_at)
+    deadline = aware(ticket.deadline_at)
     return deadline is not None and ticket.status not in DONE and deadline < now
 
 
@@ -80,7 +80,7 @@ def hot_topics(tickets, now: datetime, top: int = 10) -> list[dict]:
     """Terms of this week's ticket texts, most frequent first, with last week's count beside them."""
     this_week, last_week = Counter(), Counter()
     for t in tickets:
-        age = now - _aware(t.created_at)
+        age = now - aware(t.created_at)
         if age <= timedelta(days=7):
             this_week.update(set(words(t.text)))
         elif age <= timedelta(days=14):

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from admin import crud
-from admin.deps import CHAT_ROLES, PROTECTED, SessionDep, StaffDep, client_ip
-from admin.deps import Forbidden
+from admin.deps import CHAT_ROLES, PROTECTED, Forbidden, SessionDep, StaffDep, client_ip
 from admin.views import NotFoundPage, render
 from bot.models import Conversation, utcnow
 

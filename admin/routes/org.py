@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from admin import crud, stats
 from admin.deps import ADMIN_ONLY, PROTECTED, Forbidden, SessionDep, StaffDep, client_ip
@@ -13,7 +14,6 @@ from admin.views import NotFoundPage, render
 from bot.models import utcnow
 from bot.org import service as org_service
 from bot.org.models import HOUSEHOLDS_MAX, HOUSEHOLDS_MIN, ROLES, Department
-from sqlalchemy import select
 from bot.tickets.errors import NotFound, PermissionDenied
 
 router = APIRouter(prefix="/org", dependencies=PROTECTED)
@@ -164,7 +164,7 @@ def care(request: Request, session: SessionDep, staff: StaffDep) -> Response:
     now = utcnow()
     rows = []
     for r in org_service.list_residents(session=session, actor=staff, care_only=True):
-        last = stats._aware(r.last_visit_at)
+        last = stats.aware(r.last_visit_at)
         days = (now - last).days if last else None
         rows.append({"r": r, "days": days, "due": days is None or days >= (r.visit_interval_days or 7)})
     rows.sort(key=lambda row: -(row["days"] if row["days"] is not None else 10**6))

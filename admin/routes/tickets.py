@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from urllib.parse import quote
 
 from admin import crud
 from admin.deps import PROTECTED, Forbidden, SessionDep, StaffDep, client_ip
