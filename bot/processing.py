@@ -140,7 +140,7 @@ class Processor:
                 job.future.set_exception(outcome)
             else:
                 job.future.set_result(outcome)
-        if deferred and isinstance(outcome, Reply) and not outcome.empty:
+        if deferred and isinstance(outcome, Reply) and not outcome.empty and not outcome.meta.get("redact"):
             self._defer(job, outcome)
 
     def _defer(self, job: Job, reply: Reply) -> None:

@@ -96,8 +96,10 @@ class Dialogue:
 
 
 def load_conversation(*, session: Session, channel: str, user_id: str) -> Conversation:
-    """The resident's conversation row, created on first contact (safe against a concurrent first contact)."""
-    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+    """The resident's conversation row, locked for this turn (FOR UPDATE on PostgreSQL; SQLite's write lock
+    is already held), created on first contact (safe against a concurrent first contact)."""
+    stmt = (select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+            .with_for_update())
     row = session.execute(stmt).scalar_one_or_none()
     if row is not None:
         return row

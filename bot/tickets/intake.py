@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialogue.engine import Turn
@@ -20,6 +21,7 @@ SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知�
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿名建议"}
 WHERE_TRIES = 2
+FLOW_TTL = {"intake": timedelta(hours=2), "bind": timedelta(hours=2), "anonymous": timedelta(hours=24)}
 
 ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
 ASK_PHOTO = "如方便，请发一张现场照片；没有照片请回复「跳过」。"
@@ -40,6 +42,25 @@ REDACT = {"redact": True}  # engine._log and the processor must keep nothing of 
 
 def _word(text: str) -> str:
     return _PUNCT.sub("", text).lower()
+
+
+def _set(turn: Turn, state: str, **data: Any) -> None:
+    """Open (or move on in) a flow, noting when, so a flow left alone for too long lapses."""
+    turn.set_state(state, **{**data, "since": turn.now.isoformat()})
+
+
+def _fresh(turn: Turn, flow: str) -> bool:
+    since = turn.flow_data.get("since")
+    return since is None or turn.now - datetime.fromisoformat(since) <= FLOW_TTL[flow]
+
+
+def _passing_event(turn: Turn) -> bool:
+    """Events that arrive by themselves (a reported location, entering the chat) must not end an open flow."""
+    return turn.inbound.msg_type == "event" and turn.inbound.event in ("location", "enter_agent", "view", "scan")
+
+
+def _spoken(turn: Turn) -> bool:
+    return turn.inbound.msg_type in ("text", "voice") and bool(turn.text)
 
 
 def _resident(turn: Turn):
@@ -93,12 +114,12 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification) -> Reply:
 
 def _next(turn: Turn, draft: dict[str, Any]) -> Reply:
     if not draft.get("where_done"):
-        turn.set_state(WHERE, **draft)
+        _set(turn, WHERE, **draft)
         return Reply(text=ASK_WHERE, meta={"intake": "where"})
     if not draft.get("photo_done"):
-        turn.set_state(PHOTO, **draft)
+        _set(turn, PHOTO, **draft)
         return Reply(text=ASK_PHOTO, meta={"intake": "photo"})
-    turn.set_state(CONFIRM, **draft)
+    _set(turn, CONFIRM, **draft)
     return Reply(text=CONFIRM_TEXT.format(summary=_summary(turn, draft)), meta={"intake": "confirm"})
 
 
@@ -119,14 +140,16 @@ class Intake:
     name = "intake"
 
     def check(self, turn: Turn) -> Any | None:
-        if turn.state not in (WHERE, PHOTO, CONFIRM):
+        if turn.state not in (WHERE, PHOTO, CONFIRM) or not _fresh(turn, "intake"):
             return None
         ib = turn.inbound
+        if _passing_event(turn):
+            return "pass"
         if ib.msg_type == "image":
             return "image"
-        if ib.msg_type == "location" or (ib.msg_type == "event" and ib.event == "location"):
+        if ib.msg_type == "location":
             return "location" if turn.state == WHERE and ib.location else None
-        if ib.msg_type != "text" or not turn.text:
+        if not _spoken(turn):
             return None
         word = _word(turn.text)
         if word in ESCAPES:
@@ -141,6 +164,8 @@ class Intake:
 
     def handle(self, turn: Turn, match: str) -> Reply:
         draft = turn.flow_data
+        if match == "pass":
+            return Reply()
         if match == "cancel":
             turn.set_state(None)
             return Reply(text=ABANDONED, meta={"intake": "cancelled"})
@@ -180,7 +205,7 @@ class Intake:
                                      community_id=_community(turn, _resident(turn)))
         if building is None:
             draft["tries"] = draft.get("tries", 0) + 1
-            turn.set_state(WHERE, **draft)
+            _set(turn, WHERE, **draft)
             return Reply(text=NOT_FOUND_WHERE.format(text=turn.text[:20]), meta={"intake": "where"})
         draft.update(building_id=building.id, grid_id=building.grid_id, unit=org.parse_unit(turn.text),
                      where_done=True)
@@ -230,6 +255,10 @@ class Binding:
         ib = turn.inbound
         if ib.msg_type == "text" and self.ENTRY.match(turn.text):
             return "entry"
+        if turn.state not in (BIND_WHERE, BIND_CONFIRM) or not _fresh(turn, "bind"):
+            return None
+        if _passing_event(turn):
+            return "pass"
         if turn.state == BIND_WHERE:
             if ib.msg_type in ("location",) and ib.location:
                 return "location"
@@ -243,6 +272,8 @@ class Binding:
         return None
 
     def handle(self, turn: Turn, match: str) -> Reply:
+        if match == "pass":
+            return Reply()
         if match == "cancel":
             turn.set_state(None)
             return Reply(text="好的，已取消绑定。")
@@ -260,14 +291,14 @@ class Binding:
             return self._confirm(turn, building, None)
         building = org.find_building(session=turn.session, text=turn.text)
         if building is None:
-            turn.set_state(BIND_WHERE)
+            _set(turn, BIND_WHERE)
             return Reply(text=BIND_ASK)
         return self._confirm(turn, building, org.parse_unit(turn.text))
 
     @staticmethod
     def _confirm(turn: Turn, building, unit: str | None) -> Reply:
         place = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
-        turn.set_state(BIND_CONFIRM, building_id=building.id, grid_id=building.grid_id, unit=unit, place=place)
+        _set(turn, BIND_CONFIRM, building_id=building.id, grid_id=building.grid_id, unit=unit, place=place)
         return Reply(text=BIND_CONFIRM_TEXT.format(place=place, unit=unit or ""))
 
 
@@ -279,18 +310,23 @@ class AnonymousOpinion:
     name = "anonymous"
 
     def check(self, turn: Turn) -> Any | None:
-        if turn.inbound.msg_type != "text" or not turn.text:
+        open_flow = turn.state == ANONYMOUS and _fresh(turn, "anonymous")
+        if open_flow and _passing_event(turn):
+            return "pass"  # a reported location must not end the flow: the next message is still anonymous
+        if not _spoken(turn):
             return None
         word = _word(turn.text)
         if word in ANONYMOUS_WORDS:
             return "entry"
-        if turn.state == ANONYMOUS:
+        if open_flow:
             return "cancel" if word in NO else "opinion"
         return None
 
     def handle(self, turn: Turn, match: str) -> Reply:
+        if match == "pass":
+            return Reply()
         if match == "entry":
-            turn.set_state(ANONYMOUS)
+            _set(turn, ANONYMOUS)
             return Reply(text=ANON_ASK, meta=REDACT)
         turn.set_state(None)
         if match == "cancel":

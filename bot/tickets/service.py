@@ -31,7 +31,8 @@ __all__ = [
     "list_tickets", "get_ticket", "timeline", "available_actions", "review", "dispatch", "accept", "resolve",
     "return_ticket", "reassign", "extend", "close", "reopen", "bulk_dispatch", "record_survey", "deadline_for",
     "deadline_state", "due_for_reminder", "mark_reminded", "escalate_overdue", "tickets_of_resident",
-    "ticket_public", "grid_codes", "submit_opinion", "list_opinions", "QUEUES",
+    "ticket_public", "event_public", "grid_codes", "handler_name", "local_time", "submit_opinion", "list_opinions",
+    "QUEUES", "BEIJING",
 ]
 
 QUEUES = {"review": "待初审", "dispatch": "待派单", "in_progress": "办理中", "due_soon": "即将超期",
@@ -245,7 +246,6 @@ def available_actions(*, ticket: Ticket, actor: Staff | None) -> list[str]:
 
 def _refusal(ticket: Ticket, actor: Staff | None, action: str) -> TicketError | None:
     """Why this actor may not do this action now, or None when they may."""
-    label = workflow.rule(ticket.status, action).label if workflow.rule(ticket.status, action) else action
     if actor is None:
         return PermissionDenied("需要以工作人员身份操作")
     if not actor.active:
@@ -258,7 +258,7 @@ def _refusal(ticket: Ticket, actor: Staff | None, action: str) -> TicketError | 
     plays = actor.role in rule.roles or (workflow.HANDLER in rule.roles and is_handler(ticket, actor))
     if not plays:
         who = "本案处理人" if rule.roles == {workflow.HANDLER} else "、".join(ROLES.get(r, r) for r in sorted(rule.roles) if r in ROLES)
-        return PermissionDenied(f"「{label}」只能由{who}操作")
+        return PermissionDenied(f"「{rule.label}」只能由{who}操作")
     if action == "close":
         if actor.id in {ticket.reporter_staff_id, ticket.reviewer_id, ticket.handler_id}:
             return PermissionDenied("巡办分离：上报、初审或办理本案的人不能关闭本案")
@@ -323,6 +323,11 @@ def _tell_staff(session: Session, ticket: Ticket, event: TicketEvent, text: str,
     recipient = f"grid:{ticket.grid_id}" if ticket.grid_id and not street else "street"
     enqueue(session=session, key=f"ticket-staff:{ticket.number}:{event.id}", kind="robot", channel="wecom",
             recipient=recipient, payload={"msgtype": "text", "text": text}, urgent=urgent)
+
+
+def handler_name(*, session: Session, ticket: Ticket) -> str:
+    """Who has the ticket, as residents and grid groups are told: a person's name, else the department's."""
+    return _handler_name(session, ticket)
 
 
 def _handler_name(session: Session, ticket: Ticket) -> str:

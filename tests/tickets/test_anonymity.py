@@ -54,10 +54,36 @@ def test_the_opinion_is_stored_with_no_sender_and_only_the_day(org, sent):
     assert where_found(org.session, OPENID) == sent  # the openid is in no new place
 
 
-@pytest.mark.xfail(strict=True, reason="needs the redaction patch to bot/dialogue/engine._log and bot/processing "
-                                       "(docs/tickets.md, 'Changes others must make'); remove this mark with it")
 def test_the_chat_log_and_dedupe_rows_keep_nothing_of_an_anonymous_turn(org, sent):
     assert where_found(org.session, OPINION) == {("anonymous_opinion", "text")}
     assert not where_found(org.session, "连心树") - {("anonymous_opinion", "text")}
     replies = org.session.execute(text("SELECT reply FROM processed_message")).scalars().all()
     assert not any("匿名" in json.dumps(r, ensure_ascii=False) for r in replies)
+
+
+def test_a_late_anonymous_reply_leaves_no_outbox_row_naming_the_sender(org, db_url):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from bot.config import Settings
+    from bot.gateway import create_app
+    from bot.models import Outbox
+    from tests.wechat_platform import AES_KEY, APPID, TOKEN, Platform, message_xml
+
+    hurried = Settings(env="test", database_url=db_url, wechat_token=TOKEN, wechat_aes_key=AES_KEY, wechat_appid=APPID,
+                       reply_budget_seconds=0.0001, _env_file=None)
+    org.session.commit()
+    with TestClient(create_app(hurried)) as client:
+        wechat = Platform(client, safe=False)
+        for said in ("连心树", OPINION):
+            wechat.post(message_xml("text", user=OPENID, Content=said))
+            time.sleep(0.5)
+        for _ in range(50):
+            if org.session.execute(select(AnonymousOpinion)).first():
+                break
+            org.session.commit()
+            time.sleep(0.1)
+    org.session.commit()
+    assert org.session.execute(select(AnonymousOpinion)).first()
+    assert org.session.execute(select(Outbox).where(Outbox.recipient == OPENID)).first() is None

@@ -160,3 +160,28 @@ def test_binding_an_address_by_name_and_by_location(org, chat):
 
 def test_status_with_no_tickets(chat):
     assert "还没有提交过" in chat.say("查询")
+
+
+def location_event(chat: Chat, lat: float = 30.25, lng: float = 120.15) -> str:
+    return chat._send(message_xml("event", user=chat.user, Event="LOCATION", Latitude=str(lat), Longitude=str(lng),
+                                  Precision="30"))
+
+
+def test_a_reported_location_event_does_not_end_an_open_flow(org, chat):
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    assert location_event(chat) == ""
+    assert "照片" in chat.say("3号楼")
+    chat.say("连心树")
+    location_event(chat)
+    assert "匿名提交" in chat.say("希望停车位规划更合理")
+    assert [t.kind for t in chat.tickets()] == []
+
+
+def test_a_flow_left_alone_for_hours_lapses(org, chat):
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    conv = org.session.execute(select(Conversation)).scalar_one()
+    flow = conv.data["flow"]
+    conv.data = {**conv.data, "flow": {**flow, "since": "2020-01-01T00:00:00+00:00"}}
+    assert "照片" not in chat.say("3号楼")
+    org.session.refresh(conv)
+    assert not (conv.state or "").startswith("intake") and chat.tickets() == []

@@ -157,3 +157,13 @@ def test_the_docs_carry_the_real_transition_table():
 
     docs = (Path(__file__).parents[2] / "docs" / "tickets.md").read_text(encoding="utf-8")
     assert workflow.table_markdown() in docs
+
+
+def test_handler_name_is_the_person_or_else_the_department(org):
+    s = org.session
+    t = org.ticket()
+    service.review(session=s, actor=org.staff("grid1"), ticket=t)
+    service.dispatch(session=s, actor=org.staff("chief1"), ticket=t, department_id=org.department("D-WY").id)
+    assert service.handler_name(session=s, ticket=t) == "物业管理办公室"
+    service.accept(session=s, actor=org.staff("dept2"), ticket=t)
+    assert service.handler_name(session=s, ticket=t) == org.staff("dept2").display_name

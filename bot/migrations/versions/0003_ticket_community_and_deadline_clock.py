@@ -21,7 +21,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('clock_started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_ticket_community_id'), ['community_id'], unique=False)
         batch_op.create_foreign_key('fk_ticket_community_id', 'community', ['community_id'], ['id'])
-
+    # tickets from before this revision: their grid's community, and a clock that started when they were made
+    op.execute("UPDATE ticket SET community_id = (SELECT grid.community_id FROM grid WHERE grid.id = ticket.grid_id)"
+               " WHERE grid_id IS NOT NULL")
+    op.execute("UPDATE ticket SET clock_started_at = created_at WHERE clock_started_at IS NULL")
 
 
 def downgrade() -> None:
