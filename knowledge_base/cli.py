@@ -77,6 +77,7 @@ def ask(today, no_log: bool) -> None:
                 match = service.get_index(session).match(text, today=day)
             else:
                 match = service.ask(session, text, channel="cli", today=day)
+                session.commit()
             click.echo(json.dumps({
                 "answered": match.answered,
                 "outcome": match.outcome,

@@ -83,6 +83,16 @@ def synthetic_faq(n: int = 2000, *, seed: int = 7, places: int = 1) -> list[tupl
     return out
 
 
+CONTEXTS = ["根据本市最新政策，", "本区常住居民", "我是退休职工，", "家里有老人，", "在街道居住满一年的居民", "按照2025年新规定，"]
+TAILS = ["具体流程是怎样的？", "有哪些注意事项？", "需要本人到场吗？", ""]
+
+
+def with_context(doc: FaqDoc, rng: random.Random) -> FaqDoc:
+    """The same entry worded like an official FAQ: context before the question, a second ask after it."""
+    question = rng.choice(CONTEXTS) + doc.question.rstrip("？") + "，" + rng.choice(TAILS)
+    return FaqDoc(doc.code, question, doc.answer, category=doc.category)
+
+
 def paraphrase(doc: FaqDoc, aspect: int, rng: random.Random, *, fresh: bool = False) -> str:
     """A resident-style rewording: another phrasing, greeting, ending, sometimes a typo."""
     subject = doc.category or ""
@@ -143,6 +153,9 @@ def run(*, entries: int = 2000, messages_path: str | None = None, seed: int = 7,
     today = date.today()
     faq = synthetic_faq(entries, seed=seed)
     held_out = {doc.code for doc, _ in faq[: len(faq) // 10]}  # 10% of entries left out of the index
+    import jieba
+
+    jieba.initialize()  # the dictionary load is once per process, not part of a build
     t0 = time.perf_counter()
     index = FaqIndex.build([d for d, _ in faq if d.code not in held_out], thresholds)
     build_s = time.perf_counter() - t0
@@ -161,6 +174,8 @@ def run(*, entries: int = 2000, messages_path: str | None = None, seed: int = 7,
         "uncovered_real_vs_synthetic": score_uncovered(index, real, today),
         "uncovered_real_vs_demo": score_uncovered(demo, real, today),
     }
+    official = FaqIndex.build([with_context(d, rng) for d, _ in faq if d.code not in held_out], thresholds)
+    report["covered_fresh_vs_official_wording"] = score_covered(official, fresh, today)
     report["match_seconds_total"] = round(time.perf_counter() - t0, 2)
     return report
 

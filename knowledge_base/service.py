@@ -89,15 +89,33 @@ def get_index(session: Session, *, thresholds: Thresholds | None = None) -> FaqI
 
 def ask(session: Session, text: str, *, channel: str | None = None, user_id: str | None = None,
         today: date | None = None) -> Match:
-    """Match a resident's question; count a hit on an answer, log the question when unknown. Commits."""
+    """Match a resident's question; count a hit on an answer, log the question when unknown (caller commits)."""
     match = get_index(session).match(text, today=today or date.today())
     if match.outcome == ANSWER:
         record_hit(session, code=match.code)
     elif match.outcome == UNKNOWN:
         log_unanswered(session, text=text, channel=channel, user_id=user_id,
                        best_code=match.candidates[0].code if match.candidates else None)
-    session.commit()
+    session.flush()
     return match
+
+
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+
+
+def choose(session: Session, *, codes: list[str], reply: str) -> FaqEntry | None:
+    """The entry a resident picked from a menu ("2", "２", "第二个"), counted as a hit; None if not a pick."""
+    text = reply.strip().translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)})
+    text = text.removeprefix("第").removesuffix("个").removesuffix("条").removesuffix("。").strip()
+    number = int(text) if text.isdigit() else _DIGITS.get(text)
+    if not number or not 1 <= number <= len(codes):
+        return None
+    entry = get_entry(session, code=codes[number - 1])
+    if entry is None or entry.status != "published":
+        return None
+    record_hit(session, code=entry.code)
+    session.flush()
+    return entry
 
 
 def record_hit(session: Session, *, code: str) -> None:

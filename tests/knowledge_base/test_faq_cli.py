@@ -48,3 +48,10 @@ def test_import_exits_non_zero_only_when_nothing_could_be_read(run, tmp_path):
     all_bad = tmp_path / "bad.csv"
     all_bad.write_text("id,question,answer\n,没有编号,答案\n", encoding="utf-8")
     assert run("import", str(all_bad)).exit_code != 0
+
+
+def test_linli_finds_the_faq_group():
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, ["faq", "--help"])
+    assert result.exit_code == 0 and "import" in result.output and "ask" in result.output

@@ -90,3 +90,36 @@ def test_every_demo_question_and_alternative_answers_its_own_entry():
         for text in (doc.question, *doc.alternatives):
             m = idx.match(text, today=TODAY)
             assert (m.outcome, m.code) == (ANSWER, doc.code), text
+
+
+def test_an_empty_knowledge_base_knows_nothing():
+    m = FaqIndex.build([]).match("居住证怎么办理", today=TODAY)
+    assert m.outcome == UNKNOWN and m.candidates == []
+
+
+def test_the_evaluation_harness_scores_a_small_synthetic_faq():
+    from knowledge_base import evaluate
+
+    report = evaluate.run(entries=300, messages_path=None, per_entry=3)
+    covered = report["covered_paraphrases"]
+    assert report["synthetic_faq_entries"] == 270 and covered["queries"] == 810
+    assert covered.get("wrong", 0) <= 0.02 and covered.get("correct", 0) >= 0.4
+    assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05
+
+
+def test_an_entry_about_another_aspect_of_the_subject_is_never_a_confident_answer():
+    docs = [FaqDoc("P1", "独生子女父母奖励办理进度怎么查询？", "在小程序查询。"), FaqDoc("X", "犬只登记在哪里办？", "派出所。")]
+    idx = index(docs)
+    asked_where = idx.match("你好，独生子女父母奖励在什么地方办？", today=TODAY)
+    assert asked_where.outcome != ANSWER
+    assert idx.match("独生子女父母奖励进度怎么查", today=TODAY).code == "P1"
+
+
+def test_the_aspect_asked_about_settles_near_twins():
+    from knowledge_base import evaluate
+
+    with_rule = evaluate.run(entries=300, messages_path=None, per_entry=3)["covered_paraphrases"]
+    without = evaluate.run(entries=300, messages_path=None, per_entry=3,
+                           thresholds=Thresholds(aspect_margin=1.0))["covered_paraphrases"]
+    assert with_rule["correct"] >= without["correct"] + 0.03
+    assert with_rule.get("wrong", 0) <= 0.01

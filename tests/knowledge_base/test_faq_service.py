@@ -143,3 +143,15 @@ def test_answer_text_names_the_source_and_the_end_date():
     doc = FaqDoc("X", "q", "按规定办理。", source="某府发〔2026〕3号", effective_until=date(2026, 12, 31))
     text = service.answer_text(doc)
     assert "依据：某府发〔2026〕3号" in text and "2026年12月31日" in text
+
+
+def test_a_menu_pick_returns_the_entry_and_counts_a_hit(session):
+    service.load_demo(session)
+    match = service.ask(session, "装修", today=TODAY)
+    assert match.outcome == "menu" and len(match.menu_codes) >= 2
+    picked = service.choose(session, codes=match.menu_codes, reply="２")
+    assert picked.code == match.menu_codes[1] and picked.hit_count == 1
+    assert service.choose(session, codes=match.menu_codes, reply="第一个").code == match.menu_codes[0]
+    assert service.choose(session, codes=match.menu_codes, reply="9") is None
+    assert service.choose(session, codes=match.menu_codes, reply="装修要备案吗") is None
+    assert "您是想问：" in service.reply_text(session, match)
