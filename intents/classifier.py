@@ -7,9 +7,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from intents.model import NgramModel
+from intents.model import MAX_CHARS, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import candidate_spans, has_content, normalize, tokens
+from intents.text import candidate_spans, char_grams, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -40,21 +40,23 @@ class Classifier:
         before = text[max(0, pos - 2):pos]
         return any(n in before for n in self.settings["negators"])
 
-    def _match(self, text: str) -> dict[str, Any]:
+    def _match(self, text: str, grams: set[str]) -> dict[str, Any]:
         rule_hits: dict[Rule, list[tuple[str, float, bool]]] = defaultdict(list)
         category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
         department_hits: dict[str, int] = defaultdict(int)
         urgent: list[str] = []
-        for pos, keyword, (kind, owner) in self.rules.index.find(text):
-            if kind == "rule":
-                if not self._negated(owner, text, pos):
-                    rule_hits[owner].append((keyword, 1.0, False))
-            elif kind == "category":
-                category_hits[owner][keyword] = float(len(keyword))
-            elif kind == "department":
-                department_hits[owner] += 1
-            else:
-                urgent.append(keyword)
+        payloads = self.rules.index.payloads
+        for keyword in self.rules.index.find(text, grams):
+            for kind, owner in payloads[keyword]:
+                if kind == "rule":
+                    if not all(self._negated(owner, text, pos) for pos in positions(text, keyword)):
+                        rule_hits[owner].append((keyword, 1.0, False))
+                elif kind == "category":
+                    category_hits[owner][keyword] = float(len(keyword))
+                elif kind == "department":
+                    department_hits[owner] += 1
+                else:
+                    urgent.append(keyword)
         for rule in self._pattern_rules:
             for pattern in rule.patterns:
                 found = pattern.search(text)
@@ -72,7 +74,8 @@ class Classifier:
                 continue
             for kind, owner in self.rules.fuzzy_payloads[keyword]:
                 if kind == "rule":
-                    rule_hits[owner].append((f"{span}≈{keyword}", 0.8, True))
+                    if interior_typo(span, keyword):  # alarms need the word's edges intact: 安电梯 is not 困电梯
+                        rule_hits[owner].append((f"{span}≈{keyword}", 0.8, True))
                 else:
                     category_hits[owner].setdefault(f"{span}≈{keyword}", 0.8 * len(keyword))
 
@@ -89,7 +92,13 @@ class Classifier:
         if not has_content(norm):
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))
-        matched = self._match(norm)
+        if len(norm) > MAX_CHARS:  # a long letter is read for its first 400 characters (and the model its last 20)
+            head = norm[:MAX_CHARS]
+            grams = char_grams(head)
+            matched = self._match(head, grams)
+        else:
+            grams = char_grams(norm)
+            matched = self._match(norm, grams)
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
@@ -110,8 +119,10 @@ class Classifier:
                                      **{reply_key: self.settings["replies"].get(special)})
         short = self._short_intent(norm, matched, intent_scores)
         if short is not None:
-            return self._decided(short, norm, evidence, category, department, matched, confidence=0.9)
-        return self._main(norm, intent_scores, evidence, category, department, matched)
+            p3, share, _ = self._main_probs(norm, grams, intent_scores)
+            rest = {name: 0.1 * p for name, p in self._four(p3, share).items()}
+            return self._decided(short, norm, evidence, category, department, matched, confidence=0.9, rest=rest)
+        return self._main(norm, grams, intent_scores, evidence, category, department, matched)
 
     def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:
         rest = text
@@ -131,25 +142,36 @@ class Classifier:
                 return intent
         return None
 
-    def _main(self, text: str, intent_scores: dict[str, float], evidence: list, category: Category | None,
-              department: str | None, matched: dict) -> Classification:
+    def _main_probs(self, text: str, grams: set[str], intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
+        """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
+        the complaint share of complaint_or_request, and the model features that fired."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
         rules3 = [rq, rc + rs, rg]
+        idx: list[int] = []
         if self.model is not None:
-            logits, idx = self.model.logits(text)
-            blend = float(self.settings.get("blend", 1.0))
-            combined = [float(z) + blend * r for z, r in zip(logits, rules3)]
+            logits, idx = self.model.logits(text, grams)
+            # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
+            trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
+            blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
+            combined = [trust * float(z) + blend * r for z, r in zip(logits, rules3)]
         else:
             temperature = float(self.settings.get("rules_temperature", 1.0))
             combined = [r / temperature for r in rules3]
-            idx = []
-        p3 = _softmax(combined)
+        share = 1.0 / (1.0 + math.exp(-(rc - rs))) if (rc or rs) else 0.5
+        return _softmax(combined), share, idx
+
+    @staticmethod
+    def _four(p3: list[float], share: float) -> dict[str, float]:
+        return {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
+                "suggestion": p3[2]}
+
+    def _main(self, text: str, grams: set[str], intent_scores: dict[str, float], evidence: list, category: Category | None,
+              department: str | None, matched: dict) -> Classification:
+        p3, share, idx = self._main_probs(text, grams, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)
         if self.model is not None:
             evidence.extend(self.model.top_features(idx, best3))
-        share = 1.0 / (1.0 + math.exp(-(rc - rs))) if (rc or rs) else 0.5
-        scores = {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
-                  "suggestion": p3[2]}
+        scores = self._four(p3, share)
         if best3 == 1:
             intent = "complaint" if share >= 0.5 else "service_request"
         else:
@@ -168,8 +190,9 @@ class Classifier:
                            needs_clarification=unsure, clarifying_question=question)
 
     def _decided(self, intent: str, text: str, evidence: list, category: Category | None, department: str | None,
-                 matched: dict, confidence: float = 0.95, **replies: Any) -> Classification:
-        scores = {intent: confidence}
+                 matched: dict, confidence: float = 0.95, rest: dict[str, float] | None = None,
+                 **replies: Any) -> Classification:
+        scores = {**(rest or {}), intent: confidence}
         return self._build(intent, text, confidence, scores, evidence, category, department, matched, **replies)
 
     def _taxonomy(self, matched: dict, evidence: list) -> tuple[Category | None, str | None]:

@@ -20,7 +20,7 @@ class RuleError(ValueError):
     """A rule file is missing or wrong; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: rules are dict keys on the hot path
 class Rule:
     """One intent rule: literal keywords and regex patterns that add `weight` to `intent` unless a guard matches."""
 

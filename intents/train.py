@@ -21,14 +21,29 @@ from intents.text import normalize
 from intents.types import MAIN_CLASSES
 
 
-def fit(feature_sets: list[set[str]], labels: list[int], c: float = 3.0, min_df: int = 2, prune: float = 0.0,
+def fit(feature_sets: list[set[str]], labels: list[int], c: float = 3.0, min_df: int = 2, max_features: int = 0,
         max_iter: int = 200) -> NgramModel:
-    """Multinomial logistic regression (L2, L-BFGS) on binary L2-normalised features seen in ≥ min_df texts."""
+    """Multinomial logistic regression on binary L2-normalised features seen in ≥ min_df texts.
+
+    With max_features, keep the features whose class weights differ most and fit again on those alone:
+    a small vocabulary keeps lookups in cache and the weights file small.
+    """
+    df = Counter(g for feats in feature_sets for g in feats)
+    grams = sorted(g for g, n in df.items() if n >= min_df)
+    model = _fit_vocab(feature_sets, labels, grams, c, max_iter)
+    if max_features and len(grams) > max_features:
+        spread = model.weights.max(axis=1) - model.weights.min(axis=1)
+        keep = sorted(grams[i] for i in np.argsort(-spread)[:max_features])
+        model = _fit_vocab(feature_sets, labels, keep, c, max_iter)
+    model.meta.update({"c": c, "min_df": min_df, "max_features": max_features, "n_train": len(feature_sets),
+                       "features": len(model.vocab)})
+    return model
+
+
+def _fit_vocab(feature_sets: list[set[str]], labels: list[int], grams: list[str], c: float, max_iter: int) -> NgramModel:
     from scipy import sparse
     from scipy.optimize import minimize
 
-    df = Counter(g for feats in feature_sets for g in feats)
-    grams = sorted(g for g, n in df.items() if n >= min_df)
     vocab = {g: i for i, g in enumerate(grams)}
     rows, cols, vals = [], [], []
     for r, feats in enumerate(feature_sets):
@@ -52,10 +67,7 @@ def fit(feature_sets: list[set[str]], labels: list[int], c: float = 3.0, min_df:
 
     result = minimize(loss, np.zeros(d * k + k), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
     weights, bias = result.x[:d * k].reshape(d, k), result.x[d * k:]
-    keep = np.where(weights.max(axis=1) - weights.min(axis=1) >= prune)[0] if prune else np.arange(d)
-    kept = {grams[i]: j for j, i in enumerate(keep)}
-    meta = {"c": c, "min_df": min_df, "prune": prune, "n_train": n, "features": len(kept)}
-    return NgramModel(kept, weights[keep], bias, meta)
+    return NgramModel(vocab, weights, bias, {})
 
 
 def stratified_folds(labels: list[int], k: int, seed: int) -> list[int]:
@@ -79,11 +91,11 @@ def predict_main(classifier: Classifier, texts: list[str]) -> list[str]:
 @click.option("--out", type=click.Path(dir_okay=False), default=str(MODEL_FILE), show_default=True)
 @click.option("--folds", default=5, show_default=True, help="stratified CV folds (0 = no CV)")
 @click.option("--c", "c_value", default=3.0, show_default=True, help="inverse L2 strength")
-@click.option("--prune", default=0.02, show_default=True, help="drop features whose class weights differ by less")
+@click.option("--max-features", default=20000, show_default=True, help="keep this many most discriminative features")
 @click.option("--blend", "blends", multiple=True, type=float, default=(0.0, 0.25, 0.5, 1.0), show_default=True)
 @click.option("--seed", default=13, show_default=True)
 @click.option("--report", type=click.Path(dir_okay=False), default=None, help="write CV metrics as JSON here")
-def main(data_path: str, out: str, folds: int, c_value: float, prune: float, blends: tuple[float, ...], seed: int,
+def main(data_path: str, out: str, folds: int, c_value: float, max_features: int, blends: tuple[float, ...], seed: int,
          report: str | None) -> None:
     """Train the model on all of DATA after measuring it (and the rules) with stratified k-fold CV."""
     texts, gold = read_labelled(data_path)
@@ -99,7 +111,8 @@ def main(data_path: str, out: str, folds: int, c_value: float, prune: float, ble
             started = time.perf_counter()
             train_idx = [i for i in range(len(texts)) if fold[i] != f]
             test_idx = [i for i in range(len(texts)) if fold[i] == f]
-            model = fit([feature_sets[i] for i in train_idx], [labels[i] for i in train_idx], c_value, prune=prune)
+            model = fit([feature_sets[i] for i in train_idx], [labels[i] for i in train_idx], c_value,
+                        max_features=max_features)
             test_texts = [texts[i] for i in test_idx]
             for i, p in zip(test_idx, predict_main(Classifier(rules, None), test_texts)):
                 predictions["rules_only"][i] = p
@@ -114,7 +127,7 @@ def main(data_path: str, out: str, folds: int, c_value: float, prune: float, ble
             click.echo(f"\n== {name} ({folds}-fold stratified CV, seed {seed})\n{format_report(results[name])}")
         if report:
             Path(report).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    model = fit(feature_sets, labels, c_value, prune=prune)
+    model = fit(feature_sets, labels, c_value, max_features=max_features)
     model.meta["source"] = Path(data_path).name
     model.save(out)
     click.echo(f"\nwrote {out}: {model.meta['features']} features from {len(texts)} messages")

@@ -1,4 +1,4 @@
-"""Value types returned by the classifier: Classification, Category, Evidence helpers."""
+"""Value types returned by the classifier: Classification and Category, plus the intent and SLA vocabularies."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ URGENCIES = ("emergency", "high", "normal")
 SLA_HOURS = {"emergency": 2, "utility": 24, "ordinary": 7 * 24, "complex": 15 * 24}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: categories are dict keys on the hot path
 class Category:
     """One community category (二级分类) and how it is routed."""
 

@@ -8,18 +8,20 @@ import intents
 
 CASES = {
     "emergency": ["电梯里困人了快来", "楼下有煤气味", "楼道里冒烟了！！", "3号楼着火了快来人啊", "我家老人摔倒了起不来",
-                  "有人晕倒在小区门口了", "厨房燃气泄漏了怎么办", "楼下有煤汽味", "电悌里困人了"],
+                  "有人晕倒在小区门口了", "厨房燃气泄漏了怎么办", "楼下有煤汽味", "电悌里困人了",
+                  "楼顶有人要跳楼"],
     "police": ["有人在小区门口打架", "我被骗了两万块钱", "我家电动车被偷了", "楼下有人拿刀吓唬人", "邻居家暴老婆天天哭"],
     "greeting": ["你好", "您好！", "在吗", "哈喽~", "早上好呀"],
-    "thanks": ["谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍"],
-    "human": ["转人工", "我要人工客服", "找网格员", "转人工！！"],
+    "thanks": ["谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍", "谢谢你们，问题解决了"],
+    "human": ["转人工", "我要人工客服", "找网格员", "转人工！！", "人工", "客服在吗"],
     "status_query": ["我的工单", "查询进度", "我反映的问题怎么样了", "帮我查下工单进度"],
     "question": ["居住证怎么办", "请问低保怎么申请", "开居住证明要带啥材料", "燃气费怎么交", "老年卡在哪办呀",
-                 "您好，请问居住症怎么办理", "如何防范诈骗", "社区打疫苗要预约吗？"],
+                 "您好，请问居住症怎么办理", "如何防范诈骗", "社区打疫苗要预约吗？", "天然气公司电话是多少",
+                 "社区几点上班啊"],
     "complaint": ["隔壁天天半夜装修吵死了", "物业不作为，垃圾好几天都没人管", "楼下饭店油烟太大熏死人了，投诉！",
-                  "举报有人在楼顶私搭乱建", "广场舞音响太吵了影响休息"],
+                  "举报有人在楼顶私搭乱建", "广场舞音响太吵了影响休息", "楼上老往下扔东西"],
     "service_request": ["楼道灯坏了一周没人修", "我家水管爆了", "俺家停水了帮忙看看", "楼上漏水到我家了", "你好，楼道灯坏了",
-                        "麻烦帮我开个居住证明"],
+                        "麻烦帮我开个居住证明", "我家煤气灶打不着火"],
     "suggestion": ["建议小区多装几个充电桩", "希望社区多组织点老年人活动", "能否考虑在小区门口加个减速带", "建议垃圾桶旁边装个洗手池"],
 }
 
@@ -87,3 +89,16 @@ def test_to_dict_is_json_ready() -> None:
     assert '"intent": "service_request"' in text
     assert data["sla"] == "utility" and data["sla_hours"] == 24 and data["urgency"] == "high"
     assert set(data["scores"]) == set(intents.INTENTS)
+
+
+def test_main_class_maps_every_intent_onto_the_three_mailbox_labels() -> None:
+    assert intents.classify("楼下有煤气味").main_class == "complaint_or_request"
+    assert intents.classify("有人在小区门口打架").main_class == "complaint_or_request"
+    assert intents.classify("我家水管爆了").main_class == "complaint_or_request"
+    assert intents.classify("居住证怎么办").main_class == "question"
+    greeting = intents.classify("你好")
+    assert greeting.intent == "greeting"
+    assert greeting.main_class in intents.MAIN_CLASSES
+    main = {"question": greeting.scores["question"], "suggestion": greeting.scores["suggestion"],
+            "complaint_or_request": greeting.scores["complaint"] + greeting.scores["service_request"]}
+    assert greeting.main_class == max(main, key=main.__getitem__)
