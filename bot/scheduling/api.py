@@ -102,7 +102,7 @@ class ApiClient:
                 row = session.get(ApiToken, TOKEN_NAME)
                 if row and row.value and row.value != stale and row.expires_at - REFRESH_EARLY > utcnow():
                     return row.value, row.expires_at
-                got = lease.acquire(session=session, name=f"token:{TOKEN_NAME}", holder=self.holder, ttl=30)
+                got = lease.acquire(session=session, name=f"token:{TOKEN_NAME}", holder=self.holder, ttl=15)
                 session.commit()
             if got:
                 return self._fetch_and_store()

@@ -44,6 +44,35 @@ def acquire(*, session: Session, name: str, holder: str, ttl: float, now: dateti
     return result.rowcount == 1
 
 
+def holder_is_dead(holder: str | None) -> bool:
+    """True when `holder` names a process on this host that no longer exists (a restart after a crash)."""
+    parts = (holder or "").split(":")
+    if len(parts) < 4 or parts[1] != socket.gethostname()[:24] or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def take_over_if_dead(*, session: Session, name: str, holder: str, ttl: float, now: datetime | None = None) -> bool:
+    """Take a lease whose holder died on this host without waiting for it to expire."""
+    now = now or utcnow()
+    row = session.get(Lease, name)
+    if row is None or not holder_is_dead(row.holder):
+        return False
+    result = session.execute(update(Lease).where(Lease.name == name, Lease.holder == row.holder)
+                             .values(holder=holder, expires_at=now + timedelta(seconds=ttl))
+                             .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def release(*, session: Session, name: str, holder: str) -> None:
     session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
                     .values(holder=None, expires_at=None).execution_options(synchronize_session=False))

@@ -14,7 +14,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from bot.models import Outbox, utcnow
@@ -36,7 +36,7 @@ def claim(*, session: Session, holder: str, now: datetime, limit: int, lease_sec
     if skip_wechat:
         cond.append(Outbox.kind == "robot")
     ids = list(session.execute(
-        select(Outbox.id).where(*cond).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+        select(Outbox.id).where(*cond).order_by(Outbox.urgent.desc(), Outbox.next_attempt_at, Outbox.id).limit(limit)
         .with_for_update(skip_locked=True)
     ).scalars())
     if not ids:
@@ -55,11 +55,20 @@ def claim(*, session: Session, holder: str, now: datetime, limit: int, lease_sec
 
 def finish(*, session: Session, row_id: int, holder: str, **values: Any) -> bool:
     """Record an attempt's outcome, only if this sender still holds the row."""
-    result = session.execute(
-        update(Outbox).where(Outbox.id == row_id, Outbox.claimed_by == holder, Outbox.status == "sending")
-        .values(**values).execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return finish_many(session=session, holder=holder, columns=tuple(values), rows=[{"row_id": row_id, **values}]) == 1
+
+
+def finish_many(*, session: Session, holder: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> int:
+    """Many outcomes of the same shape in one executemany; each only where this sender still holds the row.
+
+    Returns the rows changed, or -1 when the driver cannot tell for an executemany."""
+    table = Outbox.__table__
+    stmt = (update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.claimed_by == holder, table.c.status == "sending")
+            .values({c: bindparam(f"v_{c}") for c in columns}))
+    params = [{"row_id": r["row_id"], **{f"v_{c}": r[c] for c in columns}} for r in rows]
+    result = session.connection().execute(stmt, params)
+    return result.rowcount if result.rowcount is not None else -1
 
 
 def note_planned_id(*, session: Session, row_ids: list[int], holder: str, provider_id: str) -> None:

@@ -110,7 +110,8 @@ class Runner:
     def _try_lease(self) -> bool:
         try:
             with session_scope(self.engine) as session:
-                return lease.acquire(session=session, name=LEASE, holder=self.holder, ttl=self.lease_ttl)
+                return (lease.acquire(session=session, name=LEASE, holder=self.holder, ttl=self.lease_ttl)
+                        or lease.take_over_if_dead(session=session, name=LEASE, holder=self.holder, ttl=self.lease_ttl))
         except Exception:
             log.exception("scheduler lease check failed")
             return False

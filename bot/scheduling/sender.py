@@ -28,8 +28,8 @@ from bot.outbox import enqueue
 from bot.scheduling import lease, robots
 from bot.scheduling.api import ApiClient, ApiResult
 from bot.scheduling.clock import local_day, next_local_midnight, quiet_until
-from bot.scheduling.outbox import (claim, client_msg_id, defer_quiet, finish, note_planned_id, reconcile_expired,
-                                   robot_posts_since)
+from bot.scheduling.outbox import (claim, client_msg_id, defer_quiet, finish_many, note_planned_id,
+                                   reconcile_expired, robot_posts_since)
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Sender:
         outcomes: list[Outcome] = []
         tasks: list[Callable[[], list[Outcome]]] = []
         wechat = [r for r in rows if r.kind != "robot"]
-        tasks += [(lambda r=r: [self._send_wechat(r, now, deadline)]) for r in wechat]
+        tasks += [(lambda r=r: self._guarded([r], now, lambda: [self._send_wechat(r, now, deadline)])) for r in wechat]
         by_robot: dict[str, list[Outbox]] = defaultdict(list)
         for r in rows:
             if r.kind == "robot":
@@ -119,13 +119,29 @@ class Sender:
         self._record(outcomes, now)
         return len(rows)
 
+    def _guarded(self, rows: list[Outbox], now: datetime, call: Callable[[], list[Outcome]]) -> list[Outcome]:
+        """A bug or an unexpected error in one task must not lose the batch: its rows are failed, in doubt."""
+        try:
+            return call()
+        except Exception as exc:
+            log.exception("sending outbox rows %s failed", [r.id for r in rows])
+            return [self._failed(r, now, f"sender error: {exc!r}", in_doubt=True) for r in rows]
+
     def _record(self, outcomes: list[Outcome], now: datetime) -> None:
+        """Write all outcomes in one transaction: one executemany per shape of outcome (10,000 single UPDATEs
+        through the ORM cost 3 ms each)."""
+        groups: dict[tuple[str, ...], list[Outcome]] = defaultdict(list)
+        for o in outcomes:
+            groups[tuple(sorted(o.values))].append(o)
         with Session(self.engine) as session:
-            for o in outcomes:
-                if finish(session=session, row_id=o.row_id, holder=self.holder, **o.values):
+            for columns, group in groups.items():
+                done = finish_many(session=session, holder=self.holder, columns=columns,
+                                   rows=[{"row_id": o.row_id, **o.values} for o in group])
+                for o in group:
                     self.stats[o.label] += 1
-                else:
-                    self.stats["lost_lease"] += 1
+                if done >= 0 and done < len(group):
+                    self.stats["lost_lease"] += len(group) - done
+            for o in outcomes:
                 for spec in o.enqueue:
                     enqueue(session=session, **spec)
                 if o.pause_until is not None:
@@ -219,22 +235,22 @@ class Sender:
                     deadline: float) -> tuple[list[Outcome], list[Callable[[], list[Outcome]]]]:
         """Decide per robot: individual posts within the rate, one digest beyond it, or wait for the next minute."""
         done: list[Outcome] = []
+        pending = []
+        for r in rows:  # in-doubt rows first, and outside any transaction: this asks the provider over HTTP
+            if r.in_doubt:
+                known = self.client.delivered("robot", r.provider_msg_id or client_msg_id(r))
+                if known:
+                    done.append(self._sent(r, now, r.provider_msg_id or client_msg_id(r), "reconciled_sent"))
+                    continue
+                if known is None:
+                    done.append(self._dead(r, "in doubt: the robot post may have been delivered", "in_doubt"))
+                    continue
+            pending.append(r)
         with Session(self.engine) as session:
             key = self._robot_key(session, recipient)
             if not key:
-                return [self._dead(r, f"no robot webhook key for {recipient}") for r in rows], []
+                return done + [self._dead(r, f"no robot webhook key for {recipient}") for r in pending], []
             names = self._resident_names(session, recipient)
-            pending = []
-            for r in rows:
-                if r.in_doubt:
-                    known = self.client.delivered("robot", r.provider_msg_id or client_msg_id(r))
-                    if known:
-                        done.append(self._sent(r, now, r.provider_msg_id or client_msg_id(r), "reconciled_sent"))
-                        continue
-                    if known is None:
-                        done.append(self._dead(r, "in doubt: the robot post may have been delivered", "in_doubt"))
-                        continue
-                pending.append(r)
             budget = self.settings.robot_rate_per_minute - robot_posts_since(
                 session=session, recipient=recipient, since=now - timedelta(seconds=60))
             if not pending:
@@ -243,8 +259,8 @@ class Sender:
                 return done + [self._defer(r, now + timedelta(seconds=60), "robot rate limit", "robot_wait")
                                for r in pending], []
             if len(pending) <= budget:
-                return done, [(lambda r=r: self._post_robot(key, [r], robots.body_for(r.payload, names),
-                                                            client_msg_id(r), now, deadline)) for r in pending]
+                return done, [(lambda r=r: self._guarded([r], now, lambda: self._post_robot(
+                    key, [r], robots.body_for(r.payload, names), client_msg_id(r), now, deadline))) for r in pending]
             tasks = []
             start = 0
             for i, (body, count) in enumerate(robots.digest_bodies([r.payload for r in pending], names)):
@@ -254,8 +270,8 @@ class Sender:
                     continue
                 cid = "dg" + hashlib.sha1("|".join(client_msg_id(r) for r in group).encode()).hexdigest()[:24]
                 note_planned_id(session=session, row_ids=[r.id for r in group], holder=self.holder, provider_id=cid)
-                tasks.append(lambda body=body, group=group, cid=cid: self._post_robot(key, group, body, cid, now,
-                                                                                      deadline))
+                tasks.append(lambda body=body, group=group, cid=cid: self._guarded(
+                    group, now, lambda: self._post_robot(key, group, body, cid, now, deadline)))
             session.commit()
         return done, tasks
 

@@ -57,12 +57,14 @@ def drain(sender: Sender, now=None, rounds: int = 50) -> None:
 @pytest.fixture
 def org(session):
     """The demo street (tests/tickets' Org helper), each grid with its own robot key."""
+    from sqlalchemy import select
+
     from bot import demo
     from bot.org.models import Grid
     from tests.tickets.conftest import Org
 
     demo.seed(session)
-    for grid in session.query(Grid).all():
+    for grid in session.execute(select(Grid)).scalars():
         grid.robot_key = f"key-{grid.code}"
     session.commit()
     return Org(session)

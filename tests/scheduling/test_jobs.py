@@ -206,3 +206,44 @@ def test_an_unknown_grid_is_refused(org):
 
     with pytest.raises(UnknownGrid):
         announce(session=org.session, text="x", grid_codes=["G99"])
+
+
+def test_the_morning_digest_reaches_the_grid_robot_as_markdown(org, sender, standin):
+    s = org.session
+    org.ticket(now=T0 + timedelta(hours=10), text="楼道堆物，电话13812345678", category="消防")
+    jobs.morning_digest(session=s, now=T0 + timedelta(hours=22))
+    s.commit()
+    drain(sender)
+    [post] = standin.state.records
+    assert post["to"] == "key-G01" and post["body"]["msgtype"] == "markdown"
+    assert "138****5678" in post["body"]["markdown"]["content"]
+
+
+def test_linli_scheduler_announce_and_progress(org, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.config import get_settings
+    from bot.scheduling.cli import scheduler
+
+    monkeypatch.setenv("LINLI_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(scheduler, ["announce", "--grids", "G01,G02", "--urgent", "燃气管道抢修，请勿明火"])
+        assert result.exit_code == 0, result.output
+        assert "queued for 2 grid groups: G01, G02" in result.output
+        progress = CliRunner().invoke(scheduler, ["progress", result.output.split()[1]])
+        assert '"pending": 2' in progress.output
+        bad = CliRunner().invoke(scheduler, ["announce", "--grids", "G77", "x"])
+        assert bad.exit_code != 0 and "G77" in bad.output
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_survey_whose_ticket_staff_already_closed_just_expires(org):
+    s = org.session
+    t = resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    service.record_survey(session=s, ticket=t, resolved=True, satisfaction=None, now=T0 + timedelta(hours=1))
+    assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=2)) == {"reminded": 0, "expired": 0,
+                                                                           "closed_elsewhere": 1}
+    assert s.execute(select(Survey)).scalar_one().status == "expired" and outbox(s, "survey-phone:") == []

@@ -67,3 +67,16 @@ def test_a_row_whose_lease_is_still_running_is_left_alone(session, sender, stand
     session.commit()
     drain(sender)
     assert len(standin.state.records) == 1
+
+
+def test_an_in_doubt_robot_post_that_arrived_is_not_posted_again(session, sender, standin):
+    enqueue(session=session, key="r", kind="robot", recipient="street", payload={"msgtype": "text", "text": "通知"},
+            not_before=utcnow() - timedelta(minutes=10))
+    session.commit()
+    [row] = claim(session=session, holder="dead-sender", now=utcnow() - timedelta(minutes=9), limit=1,
+                  lease_seconds=60)
+    session.commit()
+    assert sender.client.send_robot("street-key", {"msgtype": "text", "text": {"content": "通知"}},
+                                    client_msg_id=client_msg_id(row)).ok
+    drain(sender)
+    assert len(standin.state.records) == 1 and sender.stats["reconciled_sent"] == 1

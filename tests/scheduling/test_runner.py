@@ -63,3 +63,17 @@ def test_the_gateway_starts_and_stops_the_scheduler(sched_settings):
 
     with TestClient(create_app(sched_settings, start_scheduler=True)):
         pass
+
+
+def test_a_lease_left_by_a_dead_process_on_this_host_is_taken_at_once(session):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # a pid that no longer exists
+    dead = f"scheduler:{lease.holder_id().split(':')[0]}:{proc.pid}:abcdef"
+    assert lease.acquire(session=session, name="scheduler", holder=dead, ttl=30)
+    assert not lease.acquire(session=session, name="scheduler", holder="me", ttl=30)
+    assert lease.take_over_if_dead(session=session, name="scheduler", holder="me", ttl=30)
+    assert not lease.take_over_if_dead(session=session, name="scheduler", holder="other", ttl=30)  # "me" is not a pid
+    session.commit()

@@ -174,3 +174,22 @@ def test_quiet_hours_defer_pushes_to_seven_but_not_urgent_ones_or_late_replies(s
     assert got["push"].next_attempt_at == datetime(2026, 11, 23, 23, 0, tzinfo=timezone.utc)  # 07:00 Shanghai
     drain(s, now=datetime(2026, 11, 23, 23, 0, 1, tzinfo=timezone.utc))
     assert rows(session)["push"].status == "sent"
+
+
+def test_many_threads_in_two_processes_refresh_an_expired_token_once(session, sched_settings, engine, standin):
+    import threading
+
+    a = ApiClient(engine=engine, settings=sched_settings)
+    b = ApiClient(engine=engine, settings=sched_settings)  # another process: its own memory, the same table
+    stale = a.access_token()
+    b.access_token()
+    standin.state.tokens = {t: 0.0 for t in standin.state.tokens}
+    got = []
+    threads = [threading.Thread(target=lambda c=c: got.append(c.refresh(stale=stale))) for c in (a, b) * 5]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got)) == 1 and stale not in got
+    assert standin.state.tokens_issued == 2  # the first token, then one refresh for everybody
+
