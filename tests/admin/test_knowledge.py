@@ -47,16 +47,17 @@ def test_bad_entry_is_refused_and_the_text_kept(admin, faq):
 
 def test_unanswered_question_becomes_an_entry_in_two_clicks(admin, faq):
     with Session(faq) as s:
-        kb.ask(s, "社区有没有给宠物办证的地方呀")
+        kb.ask(s, "火星上能不能种土豆")
+        s.commit()  # ask() leaves the commit to its caller
         row = kb.list_unanswered(s)[0]
     form = admin.get(f"/admin/faq/new?unanswered={row.id}").text  # click 1
-    assert "社区有没有给宠物办证的地方呀" in form
+    assert "火星上能不能种土豆" in form
     code = form.split('name="code" value="')[1].split('"')[0]
     r = admin.post("/admin/faq/new", {"unanswered_id": str(row.id), "code": code, "question": row.text,
-                                      "answer": "犬只登记请到派出所办理。", "status": "published"})  # click 2
+                                      "answer": "这是演示：火星种植请咨询航天部门。", "status": "published"})  # click 2
     assert r.status_code == 303
     with Session(faq) as s:
-        assert kb.get_entry(s, code=code).answer == "犬只登记请到派出所办理。"
+        assert kb.get_entry(s, code=code).answer == "这是演示：火星种植请咨询航天部门。"
         assert kb.list_unanswered(s) == []
 
 
