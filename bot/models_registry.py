@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+import admin.models  # noqa: F401
 import bot.models  # noqa: F401
 import bot.org.models  # noqa: F401
 import bot.tickets.models  # noqa: F401
