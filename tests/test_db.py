@@ -13,3 +13,19 @@ def test_sqlite_runs_in_wal_mode(engine):
         return
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_migrations_form_one_line_and_match_the_models(engine):
+    """Every table and column the models declare is created by the migrations, and nothing else."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config
+    from bot.models_registry import metadata
+
+    assert len(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads()) == 1
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("apscheduler"))]
+    assert diff == []

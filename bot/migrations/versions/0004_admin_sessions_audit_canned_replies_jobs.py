@@ -1,7 +1,7 @@
 """admin sessions audit canned replies jobs
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-23 18:28:51.439073
 """
 from datetime import datetime, timezone
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
