@@ -76,3 +76,16 @@ def upgrade(url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "heads")
+
+
+def insert_ignore(session, table, values: dict) -> bool:  # noqa: ANN001
+    """INSERT … ON CONFLICT DO NOTHING on SQLite or PostgreSQL; True when the row was inserted.
+
+    No SAVEPOINT and no ORM flush: the cheap way to claim a unique key on the message hot path.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1

@@ -17,14 +17,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.dialogue import Dialogue
 from bot.inbound import Inbound, Reply
-from bot.models import ProcessedMessage, RequestNonce, utcnow
+from bot.db import insert_ignore
+from bot.models import ChatMessage, ProcessedMessage, RequestNonce, utcnow
 from bot.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -118,17 +118,22 @@ class Processor:
 
     def _run_batch(self, jobs: list[Job]) -> None:
         outcomes: list[tuple[Job, Reply | BaseException]] = []
+        batch = _Batch()
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 for job in jobs:
                     try:
-                        with session.begin_nested():
-                            outcomes.append((job, self._handle(session, job)))
+                        with session.begin_nested():  # a failing message rolls back alone
+                            job_batch = _Batch()
+                            reply = self._handle(session, job, job_batch, batch)
+                        batch.absorb(job_batch)
+                        outcomes.append((job, reply))
                     except Replayed as exc:
                         outcomes.append((job, exc))
                     except Exception as exc:
                         log.exception("dialogue failed for %s", job.inbound.dedupe_key)
                         outcomes.append((job, exc))
+                batch.write(session)
                 self._maybe_purge(session)
                 session.commit()
         except Exception as exc:  # the commit itself failed: nothing was recorded
@@ -158,34 +163,25 @@ class Processor:
                             .values(status="deferred"))
             session.commit()
 
-    def _handle(self, session: Session, job: Job) -> Reply:
+    def _handle(self, session: Session, job: Job, mine: "_Batch", batch: "_Batch") -> Reply:
         ib = job.inbound
         key = ib.dedupe_key
-        if job.replay_key:
-            self._guard_replay(session, job.replay_key, key)
-        try:
-            with session.begin_nested():
-                session.add(ProcessedMessage(channel=ib.channel, dedupe_key=key, user_id=ib.user_id))
-                session.flush()
-        except IntegrityError:
-            return self._earlier_reply(session, key)
-        reply = self.dialogue.respond(session=session, inbound=ib)
-        values = {"status": "done", "reply": reply.to_dict()}
+        if job.replay_key and not insert_ignore(session, RequestNonce, {
+                "key": job.replay_key, "dedupe_key": key, "created_at": utcnow()}):
+            seen = session.execute(select(RequestNonce.dedupe_key).where(RequestNonce.key == job.replay_key)).scalar()
+            if seen != key:
+                raise Replayed(job.replay_key)
+        if not insert_ignore(session, ProcessedMessage, {
+                "channel": ib.channel, "dedupe_key": key, "user_id": ib.user_id, "status": "processing",
+                "created_at": utcnow()}):
+            return batch.replies.get(key) or self._earlier_reply(session, key)
+        reply = self.dialogue.respond(session=session, inbound=ib, log_rows=mine.log_rows)
         if reply.meta.get("redact"):  # an anonymous opinion: keep no link from the sender to what was said
-            values = {"status": "done", "reply": None, "user_id": ""}
-        session.execute(update(ProcessedMessage).where(ProcessedMessage.dedupe_key == key).values(**values))
+            mine.done.append({"k": key, "status": "done", "reply": None, "user_id": ""})
+        else:
+            mine.done.append({"k": key, "status": "done", "reply": reply.to_dict(), "user_id": ib.user_id})
+        mine.replies[key] = reply
         return reply
-
-    @staticmethod
-    def _guard_replay(session: Session, replay_key: str, dedupe_key: str) -> None:
-        try:
-            with session.begin_nested():
-                session.add(RequestNonce(key=replay_key, dedupe_key=dedupe_key))
-                session.flush()
-        except IntegrityError:
-            seen = session.execute(select(RequestNonce.dedupe_key).where(RequestNonce.key == replay_key)).scalar()
-            if seen != dedupe_key:
-                raise Replayed(replay_key) from None
 
     @staticmethod
     def _earlier_reply(session: Session, key: str) -> Reply:
@@ -201,3 +197,28 @@ class Processor:
             return
         self._last_purge = now
         session.execute(delete(RequestNonce).where(RequestNonce.created_at < utcnow() - timedelta(seconds=self.nonce_ttl)))
+
+
+_DONE = (ProcessedMessage.__table__.update()
+         .where(ProcessedMessage.__table__.c.dedupe_key == bindparam("k"))
+         .values(status=bindparam("status"), reply=bindparam("reply"), user_id=bindparam("user_id")))
+
+
+@dataclass
+class _Batch:
+    """What a batch writes once at its end: chat-log rows and finished dedupe rows (one statement each)."""
+
+    log_rows: list[dict] = field(default_factory=list)
+    done: list[dict] = field(default_factory=list)
+    replies: dict[str, Reply] = field(default_factory=dict)
+
+    def absorb(self, other: "_Batch") -> None:
+        self.log_rows += other.log_rows
+        self.done += other.done
+        self.replies.update(other.replies)
+
+    def write(self, session: Session) -> None:
+        if self.log_rows:
+            session.execute(insert(ChatMessage), self.log_rows)
+        if self.done:
+            session.execute(_DONE, self.done)

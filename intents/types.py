@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 INTENTS = (
@@ -76,6 +76,9 @@ class Classification:
         return max(MAIN_CLASSES, key=main.__getitem__)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """JSON-ready copy; built by hand because dataclasses.asdict deep-copies every evidence item (slow)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["scores"] = dict(self.scores)
+        data["evidence"] = [dict(e) for e in self.evidence]
         data["sla_hours"] = self.sla_hours
         return data

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from bot.db import insert_ignore
 from bot.dialogue import texts
 from bot.inbound import Inbound, Reply, split_text
 from bot.models import ChatMessage, Conversation, utcnow
@@ -82,7 +82,9 @@ class Dialogue:
         with Session(engine) as session:
             kb.get_index(session)
 
-    def respond(self, *, session: Session, inbound: Inbound, now: datetime | None = None) -> Reply:
+    def respond(self, *, session: Session, inbound: Inbound, now: datetime | None = None,
+                log_rows: list[dict[str, Any]] | None = None) -> Reply:
+        """Answer one message; chat-log rows go to `log_rows` (the caller inserts a batch at once) or are written now."""
         now = now or utcnow()
         conversation = load_conversation(session=session, channel=inbound.channel, user_id=inbound.user_id)
         if inbound.msg_type != "event":
@@ -90,10 +92,12 @@ class Dialogue:
         turn = Turn(inbound=inbound, session=session, conversation=conversation, now=now)
         reply, handler_name = self._dispatch(turn)
         reply = _fit(turn, reply)
-        _log(turn, reply, handler_name)
+        rows = _log_rows(turn, reply, handler_name)
+        if log_rows is not None:
+            log_rows.extend(rows)
+        elif rows:
+            session.execute(insert(ChatMessage), rows)
         conversation.updated_at = now
-        session.add(conversation)
-        session.flush()
         return reply
 
     def _dispatch(self, turn: Turn) -> tuple[Reply, str]:
@@ -115,14 +119,8 @@ def load_conversation(*, session: Session, channel: str, user_id: str) -> Conver
     row = session.execute(stmt).scalar_one_or_none()
     if row is not None:
         return row
-    row = Conversation(channel=channel, user_id=user_id, data={})
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        row = session.execute(stmt).scalar_one()
-    return row
+    insert_ignore(session, Conversation, {"channel": channel, "user_id": user_id, "data": {}, "updated_at": utcnow()})
+    return session.execute(stmt).scalar_one()
 
 
 def _fit(turn: Turn, reply: Reply) -> Reply:
@@ -137,21 +135,18 @@ def _fit(turn: Turn, reply: Reply) -> Reply:
     return reply if not rest else Reply(text=first, articles=reply.articles, meta=reply.meta)
 
 
-def _log(turn: Turn, reply: Reply, handler_name: str) -> None:
-    """Append the exchange to the chat log, unless the handler asked for no trace (anonymous opinions)."""
+def _log_rows(turn: Turn, reply: Reply, handler_name: str) -> list[dict[str, Any]]:
+    """The chat-log rows for this exchange; none when the handler asked for no trace (anonymous opinions)."""
     if reply.meta.get("redact"):
-        return
+        return []
     ib = turn.inbound
     meta: dict[str, Any] = {"handler": handler_name}
     if turn._classification is not None:
         meta["classification"] = turn._classification.to_dict()
     cid = turn.conversation.id
-    turn.session.add(
-        ChatMessage(conversation_id=cid, direction="in", author="resident", text=ib.text or f"[{ib.event or ib.msg_type}]",
-                    msg_type=ib.msg_type, meta=meta, created_at=turn.now)
-    )
+    rows = [dict(conversation_id=cid, direction="in", author="resident", text=ib.text or f"[{ib.event or ib.msg_type}]",
+                 msg_type=ib.msg_type, meta=meta, created_at=turn.now)]
     if reply.text:
-        turn.session.add(
-            ChatMessage(conversation_id=cid, direction="out", author="bot", text=reply.text, meta=reply.meta or None,
-                        created_at=turn.now)
-        )
+        rows.append(dict(conversation_id=cid, direction="out", author="bot", text=reply.text, msg_type="text",
+                         meta=reply.meta or None, created_at=turn.now))
+    return rows
