@@ -7,9 +7,11 @@ import re
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
+
 from intents.model import MAX_CHARS, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import candidate_spans, char_grams, has_content, interior_typo, normalize, positions, tokens
+from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -40,7 +42,7 @@ class Classifier:
         before = text[max(0, pos - 2):pos]
         return any(n in before for n in self.settings["negators"])
 
-    def _match(self, text: str, grams: set[str]) -> dict[str, Any]:
+    def _match(self, text: str, grams: np.ndarray) -> dict[str, Any]:
         rule_hits: dict[Rule, list[tuple[str, float, bool]]] = defaultdict(list)
         category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
         department_hits: dict[str, int] = defaultdict(int)
@@ -94,10 +96,10 @@ class Classifier:
                                   clarifying_question=self.settings["clarify"].get("default"))
         if len(norm) > MAX_CHARS:  # a long letter is read for its first 400 characters (and the model its last 20)
             head = norm[:MAX_CHARS]
-            grams = char_grams(head)
+            grams = distinct(gram_ids(head))
             matched = self._match(head, grams)
         else:
-            grams = char_grams(norm)
+            grams = distinct(gram_ids(norm))
             matched = self._match(norm, grams)
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
@@ -142,7 +144,7 @@ class Classifier:
                 return intent
         return None
 
-    def _main_probs(self, text: str, grams: set[str], intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
+    def _main_probs(self, text: str, grams: np.ndarray, intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
         """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
         the complaint share of complaint_or_request, and the model features that fired."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
@@ -165,7 +167,7 @@ class Classifier:
         return {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
                 "suggestion": p3[2]}
 
-    def _main(self, text: str, grams: set[str], intent_scores: dict[str, float], evidence: list, category: Category | None,
+    def _main(self, text: str, grams: np.ndarray, intent_scores: dict[str, float], evidence: list, category: Category | None,
               department: str | None, matched: dict) -> Classification:
         p3, share, idx = self._main_probs(text, grams, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)
