@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,8 @@ from intents.types import MAIN_CLASSES, Category, Classification
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
 SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")
 _FILLER = re.compile(r"[\s\W_啊呀啦吧哦噢嗯呢哈嘛呗哇了的~]+")
+CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
+CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
 
 
@@ -34,6 +38,9 @@ class Classifier:
         self.rules, self.model = rules, model
         self.settings = rules.settings
         self._pattern_rules = tuple(r for r in rules.rules if r.patterns)
+        # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
+        # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
+        self._short_cache = lru_cache(maxsize=CACHE_SIZE)(self._classify)
 
     # ---- matching -------------------------------------------------------------------------------
     def _negated(self, rule: Rule, text: str, pos: int) -> bool:
@@ -90,6 +97,12 @@ class Classifier:
     # ---- deciding -------------------------------------------------------------------------------
     def classify(self, text: str) -> Classification:
         """Classify one message; never raises on odd input."""
+        if isinstance(text, str) and len(text) <= CACHE_MAX_LEN:
+            found = self._short_cache(text)  # a copy, so a caller that edits evidence or scores cannot change the cache
+            return replace(found, scores=dict(found.scores), evidence=[dict(e) for e in found.evidence])
+        return self._classify(text)
+
+    def _classify(self, text: str) -> Classification:
         norm = normalize(text if isinstance(text, str) else "")
         if not has_content(norm):
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,

@@ -102,7 +102,7 @@ class NgramModel:
         rows = self.rows(text, ids)
         if not len(rows):
             return self.bias.copy(), rows
-        return self.bias + self._weights[rows].sum(axis=0) / math.sqrt(len(rows)), rows
+        return self.bias + self._weights.take(rows, axis=0).sum(axis=0) / math.sqrt(len(rows)), rows
 
     def top_features(self, rows: np.ndarray, klass: int, n: int = 5) -> list[dict[str, Any]]:
         """The n-grams that pushed hardest towards `klass` (weight relative to the mean over classes)."""
