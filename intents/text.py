@@ -48,8 +48,8 @@ def char_grams(text: str) -> set[str]:
     return grams
 
 
-_MASK63 = (1 << 63) - 1
-_MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it is a bijection on 64-bit integers
+ID_MASK = (1 << 63) - 1
+ID_MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it is a bijection on 64-bit integers
 
 
 def gram_ids(text: str) -> np.ndarray:
@@ -86,11 +86,11 @@ def tagged_ids(ids: np.ndarray, tag: int) -> np.ndarray:
     """Ids moved into namespace `tag` (1, 2 …: e.g. n-grams of the first / last characters); tag 0 keeps them."""
     if not tag:
         return ids
-    return (ids * np.uint64(_MIX) + np.uint64(tag)) & np.uint64(_MASK63)
+    return (ids * np.uint64(ID_MIX) + np.uint64(tag)) & np.uint64(ID_MASK)
 
 
 def tagged_id(gram_id_: int, tag: int) -> int:
-    return gram_id_ if not tag else (gram_id_ * _MIX + tag) & _MASK63
+    return gram_id_ if not tag else (gram_id_ * ID_MIX + tag) & ID_MASK
 
 
 class IdTable:
