@@ -109,11 +109,13 @@ class Classifier:
                                   clarifying_question=self.settings["clarify"].get("default"))
         if len(norm) > MAX_CHARS:  # a long letter is read for its first 400 characters (and the model its last 20)
             head = norm[:MAX_CHARS]
-            grams = distinct(gram_ids(head))
-            matched = self._match(head, grams)
+            raw = gram_ids(head)
+            grams = (raw, distinct(raw))  # every 1-3 gram id in order, and the distinct ones sorted
+            matched = self._match(head, grams[1])
         else:
-            grams = distinct(gram_ids(norm))
-            matched = self._match(norm, grams)
+            raw = gram_ids(norm)
+            grams = (raw, distinct(raw))
+            matched = self._match(norm, grams[1])
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
@@ -157,14 +159,14 @@ class Classifier:
                 return intent
         return None
 
-    def _main_probs(self, text: str, grams: np.ndarray, intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
+    def _main_probs(self, text: str, grams: tuple[np.ndarray, np.ndarray], intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
         """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
         the complaint share of complaint_or_request, and the model features that fired."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
         rules3 = [rq, rc + rs, rg]
         idx: list[int] = []
         if self.model is not None:
-            logits, idx = self.model.logits(text, grams)
+            logits, idx = self.model.logits(text, *grams)
             # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
             trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
             blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
@@ -180,7 +182,7 @@ class Classifier:
         return {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
                 "suggestion": p3[2]}
 
-    def _main(self, text: str, grams: np.ndarray, intent_scores: dict[str, float], evidence: list, category: Category | None,
+    def _main(self, text: str, grams: tuple[np.ndarray, np.ndarray], intent_scores: dict[str, float], evidence: list, category: Category | None,
               department: str | None, matched: dict) -> Classification:
         p3, share, idx = self._main_probs(text, grams, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)

@@ -79,16 +79,25 @@ class NgramModel:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
-    def rows(self, text: str, ids: np.ndarray | None = None) -> np.ndarray:
+    def rows(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> np.ndarray:
         """Rows of the distinct features of a normalised text that the model knows (sorted).
 
-        `ids` may pass `distinct(gram_ids(text[:400]))` when the caller already has them (the classifier does).
+        The classifier passes what it already has: `raw = gram_ids(text[:400])` and `ids = distinct(raw)`.
         Sorted needles make np.searchsorted faster (each search starts from the last one).
         """
+        if raw is None:
+            raw = gram_ids(text[:MAX_CHARS])
         if ids is None:
-            ids = distinct(gram_ids(text[:MAX_CHARS]))
-        head, tail = gram_ids(text[:EDGE]), gram_ids(text[-EDGE:])
-        edges = np.concatenate((head, tail)) * np.uint64(ID_MIX)  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2), fewer calls
+            ids = distinct(raw)
+        n = min(len(text), MAX_CHARS)
+        if n >= 3:  # raw is [1-grams (n), 2-grams (n-1), 3-grams (n-2)]: the edge grams are slices of it
+            uni, bi, tri = raw[:n], raw[n:2 * n - 1], raw[2 * n - 1:]
+            head = np.concatenate((uni[:EDGE], bi[:EDGE - 1], tri[:EDGE - 2]))
+            tail = (np.concatenate((uni[-EDGE:], bi[1 - EDGE:], tri[2 - EDGE:])) if len(text) <= MAX_CHARS
+                    else gram_ids(text[-EDGE:]))
+        else:
+            head = tail = raw
+        edges = np.concatenate((head, tail)) * np.uint64(ID_MIX)  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2)
         edges[:len(head)] += np.uint64(1)
         edges[len(head):] += np.uint64(2)
         edges = np.sort(edges & np.uint64(ID_MASK))
@@ -99,12 +108,12 @@ class NgramModel:
             found = np.concatenate((found, np.array(extra, dtype=np.int64)))
         return distinct(found)
 
-    def indices(self, text: str, ids: np.ndarray | None = None) -> list[int]:
-        return self.rows(text, ids).tolist()
+    def indices(self, text: str) -> list[int]:
+        return self.rows(text).tolist()
 
-    def logits(self, text: str, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Class logits for a normalised text, and the rows of the features that fired (for top_features)."""
-        rows = self.rows(text, ids)
+        rows = self.rows(text, raw, ids)
         if not len(rows):
             return self.bias.copy(), rows
         return self.bias + self._weights.take(rows, axis=0).sum(axis=0) / math.sqrt(len(rows)), rows
