@@ -14,14 +14,21 @@ import numpy as np
 
 _STARS = re.compile(r"\*+")
 _HALF_WIDTH = {0x3000: 0x20, 0x3002: 0x3002, **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}}
+_WIDE = {chr(c): chr(h) for c, h in _HALF_WIDTH.items() if c != h}
+_WIDE_SET = frozenset(_WIDE)
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 _ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def normalize(text: str) -> str:
-    """Full-width forms to half-width (what NFKC does for chat text, at str.translate speed), lower case, one space for whitespace, one * for a run of masking stars."""
+    """Full-width forms to half-width (what NFKC does for chat text), lower case, one space for whitespace, one * for a run of masking stars.
+
+    A letter holds only a few distinct full-width characters (，。？：), so replacing each of them is faster than
+    str.translate, which probes its table once per character.
+    """
     if not text.isascii():
-        text = text.translate(_HALF_WIDTH)
+        for wide in _WIDE_SET.intersection(text):
+            text = text.replace(wide, _WIDE[wide])
     text = " ".join(text.split()).lower()
     return _STARS.sub("*", text) if "*" in text else text
 
