@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from intents.text import ID_MASK, ID_MIX, IdTable, char_grams, distinct, gram_id, gram_ids, tagged_id, tagged_ids
+from intents.text import ID_MASK, ID_MIX, IdTable, char_grams, distinct, gram_id, gram_ids, tagged_id
 from intents.types import MAIN_CLASSES
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "ngram_model.json"
