@@ -5,16 +5,22 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from dataclasses import replace
+from functools import lru_cache
 from typing import Any
+
+import numpy as np
 
 from intents.model import MAX_CHARS, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import candidate_spans, char_grams, has_content, interior_typo, normalize, positions, tokens
+from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
 SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")
 _FILLER = re.compile(r"[\s\W_啊呀啦吧哦噢嗯呢哈嘛呗哇了的~]+")
+CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
+CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
 
 
@@ -32,6 +38,9 @@ class Classifier:
         self.rules, self.model = rules, model
         self.settings = rules.settings
         self._pattern_rules = tuple(r for r in rules.rules if r.patterns)
+        # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
+        # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
+        self._short_cache = lru_cache(maxsize=CACHE_SIZE)(self._classify)
 
     # ---- matching -------------------------------------------------------------------------------
     def _negated(self, rule: Rule, text: str, pos: int) -> bool:
@@ -40,7 +49,7 @@ class Classifier:
         before = text[max(0, pos - 2):pos]
         return any(n in before for n in self.settings["negators"])
 
-    def _match(self, text: str, grams: set[str]) -> dict[str, Any]:
+    def _match(self, text: str, grams: np.ndarray) -> dict[str, Any]:
         rule_hits: dict[Rule, list[tuple[str, float, bool]]] = defaultdict(list)
         category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
         department_hits: dict[str, int] = defaultdict(int)
@@ -88,17 +97,25 @@ class Classifier:
     # ---- deciding -------------------------------------------------------------------------------
     def classify(self, text: str) -> Classification:
         """Classify one message; never raises on odd input."""
+        if isinstance(text, str) and len(text) <= CACHE_MAX_LEN:
+            found = self._short_cache(text)  # a copy, so a caller that edits evidence or scores cannot change the cache
+            return replace(found, scores=dict(found.scores), evidence=[dict(e) for e in found.evidence])
+        return self._classify(text)
+
+    def _classify(self, text: str) -> Classification:
         norm = normalize(text if isinstance(text, str) else "")
         if not has_content(norm):
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))
         if len(norm) > MAX_CHARS:  # a long letter is read for its first 400 characters (and the model its last 20)
             head = norm[:MAX_CHARS]
-            grams = char_grams(head)
-            matched = self._match(head, grams)
+            raw = gram_ids(head)
+            grams = (raw, distinct(raw))  # every 1-3 gram id in order, and the distinct ones sorted
+            matched = self._match(head, grams[1])
         else:
-            grams = char_grams(norm)
-            matched = self._match(norm, grams)
+            raw = gram_ids(norm)
+            grams = (raw, distinct(raw))
+            matched = self._match(norm, grams[1])
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
@@ -142,14 +159,14 @@ class Classifier:
                 return intent
         return None
 
-    def _main_probs(self, text: str, grams: set[str], intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
+    def _main_probs(self, text: str, grams: tuple[np.ndarray, np.ndarray], intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
         """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
         the complaint share of complaint_or_request, and the model features that fired."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
         rules3 = [rq, rc + rs, rg]
         idx: list[int] = []
         if self.model is not None:
-            logits, idx = self.model.logits(text, grams)
+            logits, idx = self.model.logits(text, *grams)
             # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
             trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
             blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
@@ -165,7 +182,7 @@ class Classifier:
         return {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
                 "suggestion": p3[2]}
 
-    def _main(self, text: str, grams: set[str], intent_scores: dict[str, float], evidence: list, category: Category | None,
+    def _main(self, text: str, grams: tuple[np.ndarray, np.ndarray], intent_scores: dict[str, float], evidence: list, category: Category | None,
               department: str | None, matched: dict) -> Classification:
         p3, share, idx = self._main_probs(text, grams, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from intents.text import char_grams
+from intents.text import ID_MASK, ID_MIX, IdTable, char_grams, distinct, gram_id, gram_ids, tagged_id
 from intents.types import MAIN_CLASSES
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "ngram_model.json"
@@ -41,12 +41,27 @@ class NgramModel:
     def __init__(self, vocab: dict[str, int], weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any]):
         self.vocab, self.weights, self.bias, self.meta = vocab, weights, bias, meta
         self.names = {i: g for g, i in vocab.items()}
-        # lookup table: feature -> row + 1 in a weights copy whose row 0 is zeros, so one C-level
-        # `filter(None, map(get, features))` both finds and drops features in a single probe each
-        self._rows = {g: i + 1 for g, i in vocab.items()}
-        self._weights1 = np.vstack([np.zeros((1, weights.shape[1])), weights])
+        # every feature string becomes an exact integer id (see text.gram_ids) in one sorted table, so a
+        # letter's ~500 grams are found with one np.searchsorted instead of ~500 dict probes
+        self._table = IdTable(self._id_pairs(vocab))
+        self._special = {g: i for g, i in vocab.items() if g.startswith("#")}
+        self._weights = np.ascontiguousarray(weights)
         push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
-        self._push1 = np.vstack([np.zeros((1, weights.shape[1])), push])
+        self._push = [np.ascontiguousarray(push[:, k]) for k in range(push.shape[1])]  # one column per class
+
+    @staticmethod
+    def _id_pairs(vocab: dict[str, int]) -> list[tuple[int, int]]:
+        """(id, row) for every feature: plain 1-3 grams in namespace 0, ^-grams (first 20 chars) 1, $-grams (last 20) 2."""
+        pairs = []
+        for g, i in vocab.items():
+            if 1 <= len(g) <= 3:
+                pairs.append((gram_id(g), i))
+            for mark, tag in (("^", 1), ("$", 2)):
+                if g.startswith(mark) and 2 <= len(g) <= 4:
+                    pairs.append((tagged_id(gram_id(g[1:]), tag), i))
+        if len({k for k, _ in pairs}) != len(pairs):
+            raise ValueError("feature ids collide; change text.ID_MIX")  # ~1e-10 chance; checked, not assumed
+        return pairs
 
     @classmethod
     def load(cls, path: str | Path = MODEL_FILE) -> NgramModel:
@@ -64,30 +79,52 @@ class NgramModel:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
-    def rows(self, text: str, grams: set[str] | None = None) -> list[int]:
-        """Rows (feature index + 1) of the features of a normalised text that the model knows."""
-        if grams is None:
-            grams = char_grams(text[:MAX_CHARS])
-        get = self._rows.get
-        return list(filter(None, map(get, grams))) + list(filter(None, map(get, edge_features(text))))
+    def rows(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the distinct features of a normalised text that the model knows (sorted).
 
-    def indices(self, text: str, grams: set[str] | None = None) -> list[int]:
-        return [r - 1 for r in self.rows(text, grams)]
+        The classifier passes what it already has: `raw = gram_ids(text[:400])` and `ids = distinct(raw)`.
+        Sorted needles make np.searchsorted faster (each search starts from the last one).
+        """
+        if raw is None:
+            raw = gram_ids(text[:MAX_CHARS])
+        if ids is None:
+            ids = distinct(raw)
+        n = min(len(text), MAX_CHARS)
+        if n >= 3:  # raw is [1-grams (n), 2-grams (n-1), 3-grams (n-2)]: the edge grams are slices of it
+            uni, bi, tri = raw[:n], raw[n:2 * n - 1], raw[2 * n - 1:]
+            head = np.concatenate((uni[:EDGE], bi[:EDGE - 1], tri[:EDGE - 2]))
+            tail = (np.concatenate((uni[-EDGE:], bi[1 - EDGE:], tri[2 - EDGE:])) if len(text) <= MAX_CHARS
+                    else gram_ids(text[-EDGE:]))
+        else:
+            head = tail = raw
+        edges = np.concatenate((head, tail)) * np.uint64(ID_MIX)  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2)
+        edges[:len(head)] += np.uint64(1)
+        edges[len(head):] += np.uint64(2)
+        edges = np.sort(edges & np.uint64(ID_MASK))
+        found = np.concatenate((self._table.lookup(ids), self._table.lookup(edges)))
+        extra = [i for i in (self._special.get("#q%d" % min(text.count("?"), 3)),
+                             self._special.get("#len%d" % min(len(text) // 50, 8))) if i is not None]
+        if extra:
+            found = np.concatenate((found, np.array(extra, dtype=np.int64)))
+        return distinct(found)
 
-    def logits(self, text: str, grams: set[str] | None = None) -> tuple[np.ndarray, list[int]]:
+    def indices(self, text: str) -> list[int]:
+        return self.rows(text).tolist()
+
+    def logits(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Class logits for a normalised text, and the rows of the features that fired (for top_features)."""
-        rows = self.rows(text, grams)
-        if not rows:
+        rows = self.rows(text, raw, ids)
+        if not len(rows):
             return self.bias.copy(), rows
-        return self.bias + self._weights1[rows].sum(axis=0) / math.sqrt(len(rows)), rows
+        return self.bias + self._weights.take(rows, axis=0).sum(axis=0) / math.sqrt(len(rows)), rows
 
-    def top_features(self, rows: list[int], klass: int, n: int = 5) -> list[dict[str, Any]]:
+    def top_features(self, rows: np.ndarray, klass: int, n: int = 5) -> list[dict[str, Any]]:
         """The n-grams that pushed hardest towards `klass` (weight relative to the mean over classes)."""
-        if not rows:
+        if not len(rows):
             return []
-        push = self._push1[rows, klass]
+        push = self._push[klass].take(rows)
         order = np.argsort(-push)[:n] if len(rows) <= n else np.argpartition(-push, n)[:n]
         scale = 1.0 / math.sqrt(len(rows))
-        top = sorted(((float(push[j]) * scale, rows[j]) for j in order), reverse=True)
-        return [{"rule": "model.ngram", "feature": self.names[row - 1], "toward": MAIN_CLASSES[klass],
+        top = sorted(zip((push.take(order) * scale).tolist(), rows.take(order).tolist()), reverse=True)
+        return [{"rule": "model.ngram", "feature": self.names[row], "toward": MAIN_CLASSES[klass],
                  "weight": round(weight, 3)} for weight, row in top if weight > 0]
