@@ -86,6 +86,54 @@ _SYNONYMS = {
 # never a confident answer (哪里 asked, 进度 answered).
 ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电话", "代办", "不通过", "变更", "依据", "进度",
                 "什么时候", "网上", "遗失", "外地户籍")
+# What kind of answer a question wants, read from its (normalised) wording: near-twin entries of one service
+# (条件 / 材料 / 流程 / 地点…) differ in this and little else. 流程 only counts when nothing more specific is asked
+# ("审核不通过怎么办" asks about 不通过, not about how to apply).
+ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
+    ("外地", "外地户籍|外省|非本市|非本地"),
+    ("条件", "条件|门槛|要求|够不够|资格|符合|我能办|我能申请|我可以办|我可以申请"),
+    ("对象", "对象|什么人|谁能|谁可以|适用|享受|针对"),
+    ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么"),
+    ("地点", "哪里|窗口|什么部门|什么地方|上哪"),
+    ("时限", "多久|工作日|办结|时限|多长"),
+    ("费用", "费用|交费|缴费|缴纳|钱吗|收不"),
+    ("标准", "标准|多少钱|领多少|拿多少|给多少|一个月多少|领取多少"),
+    ("发放", "发放(?!标准)|发钱|打钱|什么时候发|什么方式发"),
+    ("网办", "网上|政务服务网|网办|在线"),
+    ("代办", "代办|代为|委托|家属|别人|家里人|家人"),
+    ("电话", "电话|热线"),
+    ("依据", "依据|文件|规定"),
+    ("进度", "进度|审批结果|到哪了|哪一步|批到"),
+    ("有效期", "有效期|过期|到期|续办|能用多久"),
+    ("变更", "变更|有误|错误"),
+    ("遗失", "遗失|补办|补领|损坏"),
+    ("不通过", "不通过|异议|复核|没批"),
+    ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请"),
+)]
+_ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
+_ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
+_CLAUSE_RE = re.compile(r"[？?。!！;；]+")
+
+
+def aspects(text: str) -> frozenset[str]:
+    """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked."""
+    found: set[str] = set()
+    for clause in _CLAUSE_RE.split(text or ""):
+        norm = normalize(clause)
+        labels = {label for label, pattern in ASPECT_PATTERNS if pattern.search(norm)}
+        for label in list(labels):
+            labels.difference_update(_ASPECT_IMPLIES.get(label, ()))
+        if len(labels) > 1:
+            labels.discard("流程")
+        found |= labels
+    return frozenset(found)
+
+
+def subject(norm: str) -> str:
+    """A normalised text without its aspect words: roughly the service it is about."""
+    return _ASPECT_RE.sub(" ", norm)
+
+
 _SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
 _SYN_RE = _trie_regex(v for v, _ in _SYN_PAIRS)
 _SYN_MAP = dict(_SYN_PAIRS)
@@ -231,6 +279,9 @@ class Thresholds:
     answer: float = 0.70  # a confident answer needs at least this confidence ...
     margin: float = 0.13  # ... and this lead over the runner-up
     aspect_margin: float = 0.06  # a smaller lead suffices when only the best entry has the aspects asked about
+    aspect_answer: float = 0.45  # answer the only close entry that has the aspects asked about, from this confidence
+    aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
+    subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -283,6 +334,7 @@ class FaqIndex:
         self._active_cache: dict[int, np.ndarray] = {}
         self._wmap: dict[str, float] | None = None
         self._phr_cache: dict[int, tuple] = {}
+        self._aspect_cache: dict[int, frozenset] = {}
         return self
 
     def _count_terms(self):
@@ -424,6 +476,39 @@ class FaqIndex:
 
     ASPECT_CHECK = True  # switch for experiments in knowledge_base.evaluate
 
+    def _doc_aspects(self, i: int) -> frozenset[str]:
+        found = self._aspect_cache.get(i)
+        if found is None:
+            doc = self.docs[i]
+            found = frozenset().union(*(aspects(t) for t in (doc.question, *doc.alternatives)))
+            self._aspect_cache[i] = found
+        return found
+
+    def _subject_cover(self, qsubject: dict[str, float], i: int) -> float:
+        total = sum(qsubject.values())
+        if not total:
+            return 0.0
+        every, _ = self._doc_phrasings(i)
+        return sum(w for g, w in qsubject.items() if g in every) / total
+
+    def _by_aspect(self, text: str, snorm: str, ranked: list) -> int | None:
+        """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
+        or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
+        th = self.thresholds
+        asked = aspects(text)
+        if not asked or not self.ASPECT_CHECK:
+            return None
+        wmap, unknown = self._weights()
+        content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS]
+        qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
+        fits = [(s, i) for s, _, _, i in ranked if asked <= self._doc_aspects(i)
+                and self._subject_cover(qsubject, i) >= th.subject_cover]
+        if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
+            return None
+        if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
+            return None
+        return fits[0][1]
+
     def match(self, text: str, *, today: date | None = None) -> Match:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
         today = today or date.today()
@@ -446,6 +531,10 @@ class FaqIndex:
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
         ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
+        chosen = self._by_aspect(text, snorm, ranked)
+        if chosen is not None:
+            k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
+            return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
         if best >= th.menu:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
             return Match(MENU, None, best, menu)

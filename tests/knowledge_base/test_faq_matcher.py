@@ -41,7 +41,7 @@ def test_an_unrelated_question_is_unknown():
 
 
 def test_thresholds_decide_between_answer_menu_and_unknown():
-    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=0.3))
+    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, aspect_answer=1.01, menu=0.3))
     assert strict.match("居住证怎么办理", today=TODAY).outcome == MENU
     nothing = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=1.01))
     assert nothing.match("居住证怎么办理", today=TODAY).outcome == UNKNOWN
@@ -120,6 +120,6 @@ def test_the_aspect_asked_about_settles_near_twins():
 
     with_rule = evaluate.run(entries=300, messages_path=None, per_entry=3)["covered_paraphrases"]
     without = evaluate.run(entries=300, messages_path=None, per_entry=3,
-                           thresholds=Thresholds(aspect_margin=1.0))["covered_paraphrases"]
+                           thresholds=Thresholds(aspect_margin=1.0, aspect_answer=1.01))["covered_paraphrases"]
     assert with_rule["correct"] >= without["correct"] + 0.03
     assert with_rule.get("wrong", 0) <= 0.01
