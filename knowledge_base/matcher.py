@@ -111,6 +111,7 @@ ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
     ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请"),
 )]
 _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
+_SIBLINGS = {"条件": ("对象",), "对象": ("条件",)}  # asked one, the other may be what the resident means
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")
 
@@ -282,6 +283,7 @@ class Thresholds:
     aspect_answer: float = 0.45  # answer the only close entry that has the aspects asked about, from this confidence
     aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
     subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
+    names_found: float = 0.4  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -335,6 +337,7 @@ class FaqIndex:
         self._wmap: dict[str, float] | None = None
         self._phr_cache: dict[int, tuple] = {}
         self._aspect_cache: dict[int, frozenset] = {}
+        self._names_cache: dict[int, list] = {}
         return self
 
     def _count_terms(self):
@@ -491,6 +494,30 @@ class FaqIndex:
         every, _ = self._doc_phrasings(i)
         return sum(w for g, w in qsubject.items() if g in every) / total
 
+    def _names_found(self, snorm: str, i: int) -> float:
+        """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
+        compared as sounds, for the best of the entry's phrasings. 'Subject covered' alone lets 公租房 match 廉租房
+        and 经营许可 match 占道经营许可."""
+        names = self._names_cache.get(i)
+        if names is None:
+            cut = max(30, 0.015 * len(self.docs))
+            names = []
+            for phrasing in self._phrasings[i]:
+                found = []
+                for w in words(subject(phrasing)):
+                    tid = self._vocab.get("\x01" + w)
+                    if w not in LIGHT_WORDS and tid is not None and self._df[tid] <= cut:
+                        found.append((sound(w), float(self._idf[tid])))
+                names.append(found)
+            self._names_cache[i] = names
+        best = 0.0
+        for found in names:
+            total = sum(w for _, w in found)
+            if not total:
+                return 1.0
+            best = max(best, sum(w for name, w in found if name in snorm) / total)
+        return best
+
     def _by_aspect(self, text: str, snorm: str, ranked: list) -> int | None:
         """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
         or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
@@ -502,11 +529,16 @@ class FaqIndex:
         content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS]
         qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
         fits = [(s, i) for s, _, _, i in ranked if asked <= self._doc_aspects(i)
-                and self._subject_cover(qsubject, i) >= th.subject_cover]
+                and self._subject_cover(qsubject, i) >= th.subject_cover
+                and self._names_found(snorm, i) >= th.names_found]
         if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
             return None
         if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
             return None
+        siblings = frozenset(b for a in asked for b in _SIBLINGS.get(a, ())) - asked
+        if siblings and any(s >= fits[0][0] - th.aspect_lead and siblings & self._doc_aspects(i) and i != fits[0][1]
+                            and self._subject_cover(qsubject, i) >= th.subject_cover for s, _, _, i in ranked):
+            return None  # "什么人能申请" fits 对象 and 条件 alike: a menu is the honest reply
         return fits[0][1]
 
     def match(self, text: str, *, today: date | None = None) -> Match:
@@ -526,7 +558,7 @@ class FaqIndex:
             return Match(UNKNOWN, None, 0.0, [])
         best = cands[0].score
         runner = cands[1].score if len(cands) > 1 else 0.0
-        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and (
+        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._names_found(snorm, ranked[0][3]) >= th.names_found and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
         ):
