@@ -92,7 +92,8 @@ ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电
 ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
     ("外地", "外地户籍|外省|非本市|非本地"),
     ("条件", "条件|门槛|要求|够不够|资格|符合|我能办|我能申请|我可以办|我可以申请"),
-    ("对象", "对象|什么人|谁能|谁可以|适用|享受|针对"),
+    ("对象", "对象|适用|享受|针对|范围"),
+    ("谁", "什么人|谁能|谁可以|谁符合"),  # 条件 or 对象: whichever the FAQ has
     ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么"),
     ("地点", "哪里|窗口|什么部门|什么地方|上哪"),
     ("时限", "多久|工作日|办结|时限|多长"),
@@ -111,7 +112,10 @@ ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
     ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请"),
 )]
 _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
-_SIBLINGS = {"条件": ("对象",), "对象": ("条件",)}  # asked one, the other may be what the resident means
+# A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
+_FITS = {"谁": frozenset({"条件", "对象"})}
+# Question words that say nothing about the service: left out of the query's subject.
+_ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")
 
@@ -494,6 +498,10 @@ class FaqIndex:
         every, _ = self._doc_phrasings(i)
         return sum(w for g, w in qsubject.items() if g in every) / total
 
+    @staticmethod
+    def _fits(asked: frozenset, has: frozenset) -> bool:
+        return all(a in has or _FITS.get(a, frozenset()) & has for a in asked)
+
     def _names_found(self, snorm: str, i: int) -> float:
         """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
         compared as sounds, for the best of the entry's phrasings. 'Subject covered' alone lets 公租房 match 廉租房
@@ -526,19 +534,15 @@ class FaqIndex:
         if not asked or not self.ASPECT_CHECK:
             return None
         wmap, unknown = self._weights()
-        content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS]
+        content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS]
         qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
-        fits = [(s, i) for s, _, _, i in ranked if asked <= self._doc_aspects(i)
+        fits = [(s, i) for s, _, _, i in ranked if self._fits(asked, self._doc_aspects(i))
                 and self._subject_cover(qsubject, i) >= th.subject_cover
                 and self._names_found(snorm, i) >= th.names_found]
         if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
             return None
         if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
             return None
-        siblings = frozenset(b for a in asked for b in _SIBLINGS.get(a, ())) - asked
-        if siblings and any(s >= fits[0][0] - th.aspect_lead and siblings & self._doc_aspects(i) and i != fits[0][1]
-                            and self._subject_cover(qsubject, i) >= th.subject_cover for s, _, _, i in ranked):
-            return None  # "什么人能申请" fits 对象 and 条件 alike: a menu is the honest reply
         return fits[0][1]
 
     def match(self, text: str, *, today: date | None = None) -> Match:
