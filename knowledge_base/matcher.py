@@ -116,16 +116,20 @@ _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Question words that say nothing about the service: left out of the query's subject.
 _ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
+# All patterns in one regex (a named group each): one pass over the text instead of one search per label.
+_ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enumerate(ASPECT_PATTERNS)))
+_ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")
 
 
+@lru_cache(maxsize=1 << 16)  # entries' questions survive a rebuild
 def aspects(text: str) -> frozenset[str]:
     """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked."""
     found: set[str] = set()
     for clause in _CLAUSE_RE.split(text or ""):
         norm = normalize(clause)
-        labels = {label for label, pattern in ASPECT_PATTERNS if pattern.search(norm)}
+        labels = {_ASPECT_LABELS[m.lastgroup] for m in _ASPECT_ANY.finditer(norm)} if norm else set()
         for label in list(labels):
             labels.difference_update(_ASPECT_IMPLIES.get(label, ()))
         if len(labels) > 1:
@@ -341,7 +345,7 @@ class FaqIndex:
         self._wmap: dict[str, float] | None = None
         self._phr_cache: dict[int, tuple] = {}
         self._aspect_cache: dict[int, frozenset] = {}
-        self._names_cache: dict[int, list] = {}
+        self._names_cache: dict[int, dict] = {}
         return self
 
     def _count_terms(self):
@@ -504,27 +508,31 @@ class FaqIndex:
 
     def _names_found(self, snorm: str, i: int) -> float:
         """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
-        compared as sounds, for the best of the entry's phrasings. 'Subject covered' alone lets 公租房 match 廉租房
-        and 经营许可 match 占道经营许可."""
-        names = self._names_cache.get(i)
-        if names is None:
-            cut = max(30, 0.015 * len(self.docs))
-            names = []
-            for phrasing in self._phrasings[i]:
-                found = []
-                for w in words(subject(phrasing)):
-                    tid = self._vocab.get("\x01" + w)
-                    if w not in LIGHT_WORDS and tid is not None and self._df[tid] <= cut:
-                        found.append((sound(w), float(self._idf[tid])))
-                names.append(found)
-            self._names_cache[i] = names
+        compared as sounds, for the best of the entry's phrasings (the question first: alternatives are cut by jieba
+        only when it falls short). 'Subject covered' alone lets 公租房 match 廉租房 and 经营许可 match 占道经营许可."""
+        names = self._names_cache.setdefault(i, {})
         best = 0.0
-        for found in names:
+        for n, phrasing in enumerate(self._phrasings[i]):
+            found = names.get(n)
+            if found is None:
+                found = names[n] = self._rare_words(phrasing)
             total = sum(w for _, w in found)
-            if not total:
-                return 1.0
-            best = max(best, sum(w for name, w in found if name in snorm) / total)
+            share = sum(w for name, w in found if name in snorm) / total if total else 1.0
+            best = max(best, share)
+            if best >= self.thresholds.names_found:
+                break
         return best
+
+    def _rare_words(self, phrasing: str) -> list[tuple[str, float]]:
+        cut = max(30, 0.015 * len(self.docs))
+        found = []
+        for w in words(phrasing):  # cached since the build for questions
+            if _ASPECT_RE.search(w) or w in LIGHT_WORDS:
+                continue
+            tid = self._vocab.get("\x01" + w)
+            if tid is not None and self._df[tid] <= cut:
+                found.append((sound(w), float(self._idf[tid])))
+        return found
 
     def _by_aspect(self, text: str, snorm: str, ranked: list) -> int | None:
         """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
@@ -533,10 +541,14 @@ class FaqIndex:
         asked = aspects(text)
         if not asked or not self.ASPECT_CHECK:
             return None
+        floor = max(th.aspect_answer, th.menu)
+        close = [r for r in ranked if r[0] >= floor - th.aspect_lead]  # the others cannot change the outcome
+        if not close or close[0][0] < floor:
+            return None
         wmap, unknown = self._weights()
         content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS]
         qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
-        fits = [(s, i) for s, _, _, i in ranked if self._fits(asked, self._doc_aspects(i))
+        fits = [(s, i) for s, _, _, i in close if self._fits(asked, self._doc_aspects(i))
                 and self._subject_cover(qsubject, i) >= th.subject_cover
                 and self._names_found(snorm, i) >= th.names_found]
         if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
@@ -562,10 +574,10 @@ class FaqIndex:
             return Match(UNKNOWN, None, 0.0, [])
         best = cands[0].score
         runner = cands[1].score if len(cands) > 1 else 0.0
-        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._names_found(snorm, ranked[0][3]) >= th.names_found and (
+        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
-        ):
+        ) and self._names_found(snorm, ranked[0][3]) >= th.names_found:
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
         chosen = self._by_aspect(text, snorm, ranked)
         if chosen is not None:
