@@ -114,6 +114,8 @@ ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
 _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
 # A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
 _FITS = {"谁": frozenset({"条件", "对象"})}
+# Official framing that names no service (本市户籍人员申领…): never required of the query, however rare in a small FAQ.
+_BOILERPLATE = frozenset("本市 本区 本地 本人 人员 居民 个人 市民 申领 提交 相关 具体 户籍 常住 满足 哪些 政策 规定 以及 是否 能否 可否".split())
 # Question words that say nothing about the service: left out of the query's subject.
 _ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
 # All patterns in one regex (a named group each): one pass over the text instead of one search per label.
@@ -527,7 +529,7 @@ class FaqIndex:
         cut = max(30, 0.015 * len(self.docs))
         found = []
         for w in words(phrasing):  # cached since the build for questions
-            if _ASPECT_RE.search(w) or w in LIGHT_WORDS:
+            if _ASPECT_RE.search(w) or w in LIGHT_WORDS or w in _BOILERPLATE:
                 continue
             tid = self._vocab.get("\x01" + w)
             if tid is not None and self._df[tid] <= cut:
