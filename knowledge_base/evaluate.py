@@ -313,9 +313,9 @@ def official_faq(n: int = 2000, *, seed: int = 11) -> list[tuple[FaqDoc, tuple[s
     services = SUBJECTS + EXTRA_SERVICES
     per = max(1, round(n / len(services)))
     out: list[tuple[FaqDoc, tuple[str, ...]]] = []
-    for s_i, t in enumerate(services):
+    for t in services:
         aspects = rng.sample(list(OFFICIAL), min(len(OFFICIAL), max(2, per + rng.randint(-6, 4))))
-        for a in aspects:
+        for a in list(aspects):  # a second ask added below is not asked again on its own
             q = rng.choice(OFFICIAL[a]).format(t=t, w=rng.choice(WHO))
             covered = (a,)
             extra = [b for b in SECOND_ASK if b not in aspects and b != a]
