@@ -228,6 +228,17 @@ def words(norm: str) -> tuple[str, ...]:
     return tuple(w for piece in _PIECES_RE.split(norm) if piece for w in _cut(piece) if w not in _STOPWORDS)
 
 
+@lru_cache(maxsize=1 << 16)
+def word_bounds(norm: str) -> frozenset[int]:
+    """Offsets in a normalised text where jieba's words (as `words` cuts them) begin or end."""
+    at, bounds = 0, {0}
+    for piece in _PIECES_RE.split(norm):
+        for w in (_cut(piece) if piece else ()):
+            at += len(w)
+            bounds.add(at)
+    return frozenset(bounds)
+
+
 @lru_cache(maxsize=1 << 18)
 def _cut(piece: str) -> tuple[str, ...]:
     return tuple(w for w in jieba.lcut(piece, HMM=False) if w.strip())
@@ -508,7 +519,31 @@ class FaqIndex:
     def _fits(asked: frozenset, has: frozenset) -> bool:
         return all(a in has or _FITS.get(a, frozenset()) & has for a in asked)
 
-    def _names_found(self, snorm: str, i: int) -> float:
+    def _named(self, snorm: str, qnames: tuple[str, ...], i: int) -> bool:
+        """The query names this entry's service: enough of the entry's rare words, and no word of the query that
+        the entry only holds across its own word boundaries (居住证 inside 居住|证明)."""
+        if self._names_found(snorm, i, qnames) < self.thresholds.names_found:
+            return False
+        for w in qnames:
+            if not any(self._unbroken(w, p) for p in self._phrasings[i]):
+                return False
+        return True
+
+    @staticmethod
+    def _unbroken(w: str, phrasing: str) -> bool:
+        """`w` (sounds) is absent from the phrasing, or somewhere in it not cut across by one of its word boundaries."""
+        sp = sound(phrasing)
+        at = sp.find(w)
+        if at < 0:
+            return True
+        bounds = word_bounds(phrasing)
+        while at >= 0:
+            if not any(at < b < at + len(w) for b in bounds):
+                return True
+            at = sp.find(w, at + 1)
+        return False
+
+    def _names_found(self, snorm: str, i: int, qnames: tuple[str, ...] = ()) -> float:
         """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
         compared as sounds, for the best of the entry's phrasings (the question first: alternatives are cut by jieba
         only when it falls short). 'Subject covered' alone lets 公租房 match 廉租房 and 经营许可 match 占道经营许可."""
@@ -519,11 +554,16 @@ class FaqIndex:
             if found is None:
                 found = names[n] = self._rare_words(phrasing)
             total = sum(w for _, w in found)
-            share = sum(w for name, w in found if name in snorm) / total if total else 1.0
+            said = [(name, w) for name, w in found if name in snorm  # 租房 inside the query's 公租房 is not said
+                    and not any(name in q and len(q) > len(name) and q not in self._sounds_of(i) for q in qnames)]
+            share = sum(w for _, w in said) / total if total else 1.0
             best = max(best, share)
             if best >= self.thresholds.names_found:
                 break
         return best
+
+    def _sounds_of(self, i: int) -> str:
+        return self._doc_phrasings(i)[1][0][0]
 
     def _rare_words(self, phrasing: str) -> list[tuple[str, float]]:
         cut = max(30, 0.015 * len(self.docs))
@@ -536,7 +576,7 @@ class FaqIndex:
                 found.append((sound(w), float(self._idf[tid])))
         return found
 
-    def _by_aspect(self, text: str, snorm: str, ranked: list) -> int | None:
+    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list) -> int | None:
         """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
         or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
         th = self.thresholds
@@ -552,7 +592,7 @@ class FaqIndex:
         qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
         fits = [(s, i) for s, _, _, i in close if self._fits(asked, self._doc_aspects(i))
                 and self._subject_cover(qsubject, i) >= th.subject_cover
-                and self._names_found(snorm, i) >= th.names_found]
+                and self._named(snorm, qnames, i)]
         if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
             return None
         if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
@@ -576,12 +616,14 @@ class FaqIndex:
             return Match(UNKNOWN, None, 0.0, [])
         best = cands[0].score
         runner = cands[1].score if len(cands) > 1 else 0.0
+        qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
+                       and not _ASPECT_RE.search(w))
         if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
-        ) and self._names_found(snorm, ranked[0][3]) >= th.names_found:
+        ) and self._named(snorm, qnames, ranked[0][3]):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
-        chosen = self._by_aspect(text, snorm, ranked)
+        chosen = self._by_aspect(text, snorm, qnames, ranked)
         if chosen is not None:
             k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
