@@ -618,7 +618,7 @@ class FaqIndex:
         runner = cands[1].score if len(cands) > 1 else 0.0
         qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
                        and not _ASPECT_RE.search(w))
-        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and (
+        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._fits(aspects(text), self._doc_aspects(ranked[0][3])) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
         ) and self._named(snorm, qnames, ranked[0][3]):
