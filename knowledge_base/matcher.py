@@ -590,9 +590,15 @@ class FaqIndex:
         wmap, unknown = self._weights()
         content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS]
         qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
-        fits = [(s, i) for s, _, _, i in close if self._fits(asked, self._doc_aspects(i))
-                and self._subject_cover(qsubject, i) >= th.subject_cover
-                and self._named(snorm, qnames, i)]
+        fits: list[tuple[float, int]] = []
+        for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
+            if fits and s < fits[0][0] - th.aspect_lead:
+                break
+            if (self._fits(asked, self._doc_aspects(i)) and self._subject_cover(qsubject, i) >= th.subject_cover
+                    and self._named(snorm, qnames, i)):
+                fits.append((s, i))
+                if len(fits) == 2:
+                    break
         if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
             return None
         if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
