@@ -210,3 +210,160 @@ def sweep(*, entries: int = 2000, messages_path: str | None = None, seed: int = 
             rows.append({"answer": answer, "margin": margin, "correct": round(correct, 4), "wrong": round(wrong, 4),
                          "heldout_answered": round(miss, 4), "real_answered": round(realans, 4)})
     return rows
+
+
+# ---- a second, more realistic set: an official-style FAQ and resident queries written independently ----------
+#
+# The FAQ side is worded like a government FAQ (long, specific questions, official words: 申领、办结、受理、
+# 所需材料), spread over many services and departments, with some near-twins (条件 / 材料 / 流程 of one service)
+# and some entries that ask two things. The resident side is a separate generator with its own vocabulary;
+# its rules are split into TRAIN (may be used for tuning) and TEST (never looked at while tuning).
+
+EXTRA_SERVICES = """出入境证件 港澳通行证 护照 驾驶证换证 机动车年检 残疾人就业补贴 高龄老人意外保险 困难职工帮扶 农民工工资拖欠投诉
+劳动仲裁 工伤认定 职业资格证书 人才公寓 人才引进落户 子女随迁入学 随军家属安置 房屋征收补偿 宅基地审批 农村危房改造
+住房公积金异地转移 城市低保边缘家庭认定 残疾儿童康复救助 老年人助浴服务 社区食堂 家庭养老床位 特殊困难老人探访 电梯维保投诉
+噪音扰民投诉 违章建筑举报 群租房整治 燃气报警器安装 防汛物资领取 疫苗接种证明 母婴室建设 育儿补贴 托育补贴 三孩生育补贴""".split()
+
+# aspect -> official templates ({t} the service; {w} who asks, often empty)
+OFFICIAL = {
+    "条件": ["{w}申请{t}需要满足哪些条件？", "{w}申领{t}应当具备什么条件？", "{t}的申请条件是什么？", "符合什么条件的{w}可以办理{t}？"],
+    "对象": ["{t}的适用对象有哪些？", "哪些人员可以享受{t}政策？", "{t}的保障对象范围是什么？"],
+    "材料": ["办理{t}需要提交哪些材料？", "{w}申请{t}应提供哪些证明材料？", "{t}申请所需材料清单是什么？", "申领{t}需要携带哪些证件？"],
+    "流程": ["{t}的办理流程是什么？", "{w}如何申请{t}？", "{t}怎样办理？具体步骤有哪些？", "{t}的申办程序是怎样的？"],
+    "地点": ["{t}在哪里办理？", "{t}的受理地点在哪里？", "{w}到哪个部门申请{t}？", "{t}的办理窗口设在什么地方？"],
+    "时限": ["{t}的办理时限是多久？", "申请{t}后多长时间可以办结？", "{t}从受理到办结需要几个工作日？"],
+    "费用": ["办理{t}是否收取费用？", "{t}需要缴纳哪些费用？", "申请{t}要交费吗？"],
+    "标准": ["{t}的发放标准是多少？", "{t}的补贴标准是怎样规定的？", "{t}每月能领取多少钱？"],
+    "发放": ["{t}什么时候发放？", "{t}每月几号发放到账？", "{t}通过什么方式发放？"],
+    "网办": ["{t}可以在网上办理吗？", "{t}是否支持线上申请？", "能否通过政务服务网办理{t}？"],
+    "代办": ["{t}能否委托他人代为办理？", "{w}本人行动不便，{t}可以由家属代办吗？"],
+    "电话": ["{t}的咨询电话是多少？", "对{t}有疑问可以拨打哪个电话咨询？"],
+    "依据": ["{t}的政策依据是什么？", "{t}是依据哪个文件执行的？"],
+    "进度": ["如何查询{t}的办理进度？", "{t}提交申请后怎样查询审批结果？"],
+    "有效期": ["{t}的有效期是多久？到期后如何续办？", "{t}过期了还能用吗？"],
+    "变更": ["{t}登记信息有误如何变更？", "{t}的信息发生变化需要办理变更吗？"],
+    "遗失": ["{t}遗失了怎么补办？", "{t}损坏或丢失后如何申请补领？"],
+    "不通过": ["{t}申请未通过审核怎么办？", "对{t}审核结果有异议如何申请复核？"],
+    "外地": ["外地户籍人员能否在本市申请{t}？", "非本市户籍的{w}可以办理{t}吗？"],
+}
+WHO = ["", "", "", "本市户籍居民", "本区常住人员", "个人", "老年人", "困难家庭"]
+SECOND_ASK = {"流程": "如何申请？", "材料": "需要带什么材料？", "地点": "在哪里办？", "时限": "多久能办好？"}
+
+# Resident wording of each aspect. TRAIN may be used for tuning; TEST is for the final figures only.
+RESIDENT_TRAIN = {
+    "条件": ["{t}要啥条件", "我能办{t}吗", "{t}有什么要求", "什么人能申请{t}"],
+    "对象": ["{t}是给哪些人的", "{t}谁能享受", "{t}针对什么人"],
+    "材料": ["{t}要带啥", "办{t}要啥资料", "{t}得准备什么材料", "{t}材料"],
+    "流程": ["{t}咋办", "{t}怎么弄", "想办{t}怎么走流程", "{t}怎么申请"],
+    "地点": ["{t}去哪办", "{t}在哪儿办", "到哪里弄{t}"],
+    "时限": ["{t}多久能办好", "{t}要几天", "{t}办下来要多长时间"],
+    "费用": ["办{t}要钱吗", "{t}收费吗", "{t}花多少钱"],
+    "标准": ["{t}给多少钱", "{t}一个月多少", "{t}能领多少"],
+    "发放": ["{t}啥时候发", "{t}几号到账", "{t}什么时候打钱"],
+    "网办": ["{t}能在手机上办吗", "{t}网上能办不", "{t}线上办"],
+    "代办": ["{t}能让家里人代办吗", "{t}别人能帮我办吗", "{t}可以找人代办不"],
+    "电话": ["{t}电话多少", "{t}打哪个电话问"],
+    "依据": ["{t}按什么文件", "{t}有啥政策依据"],
+    "进度": ["{t}办到哪一步了怎么查", "{t}进度在哪看"],
+    "有效期": ["{t}能用多久", "{t}过期了咋办"],
+    "变更": ["{t}信息填错了咋改", "{t}信息要改怎么办"],
+    "遗失": ["{t}丢了咋办", "{t}弄丢了怎么补"],
+    "不通过": ["{t}没通过咋办", "{t}被驳回了怎么弄"],
+    "外地": ["外地人能办{t}吗", "外地户口能申请{t}不"],
+}
+RESIDENT_TEST = {
+    "条件": ["办{t}有啥门槛", "{t}需要符合啥条件啊", "我这情况够不够申请{t}"],
+    "对象": ["{t}哪些人能领", "{t}适用哪些人"],
+    "材料": ["{t}需要提供哪些东西", "{t}要拿什么证件去", "申请{t}要交啥材料"],
+    "流程": ["{t}怎么个办法", "{t}具体咋申请", "申请{t}的步骤"],
+    "地点": ["{t}在哪个窗口办", "{t}上哪儿申请", "{t}哪里受理"],
+    "时限": ["{t}大概几天能好", "{t}多长时间办完"],
+    "费用": ["{t}要不要交费", "{t}免费吗", "{t}收不收钱"],
+    "标准": ["{t}一个月能拿多少钱", "{t}标准多少"],
+    "发放": ["{t}每个月哪天发", "{t}啥时候到账"],
+    "网办": ["{t}能不能网上申请", "{t}手机上怎么办"],
+    "代办": ["{t}子女可以代办吗", "{t}本人去不了能代办吗"],
+    "电话": ["{t}咨询电话", "{t}联系电话是多少"],
+    "依据": ["{t}是根据哪个规定", "{t}政策文件是啥"],
+    "进度": ["{t}审批到哪了怎么查", "查一下{t}进度"],
+    "有效期": ["{t}有效期多久", "{t}到期了还要续吗"],
+    "变更": ["{t}信息错了怎么变更", "{t}上的信息怎么修改"],
+    "遗失": ["{t}掉了怎么补办", "{t}丢失了咋补领"],
+    "不通过": ["{t}审核没过怎么办", "{t}没批下来咋整"],
+    "外地": ["不是本地户口可以办{t}吗", "外省的能申请{t}吗"],
+}
+OPENERS_TRAIN = ["", "", "", "你好，", "请问", "您好，请问一下", "在吗，"]
+OPENERS_TEST = ["", "", "", "领导好，", "同志你好，想问下", "麻烦问一下，", "我爸85了，", "家里老人问", "我刚退休，"]
+CLOSERS_TRAIN = ["", "", "？", "，谢谢", "啊"]
+CLOSERS_TEST = ["", "", "？？", "。麻烦回复", "呢", "，急"]
+TYPOS_TEST = {"办": "半", "证": "正", "请": "清", "需": "须", "料": "了", "保": "宝", "补": "不", "贴": "帖", "登": "等",
+              "费": "废", "查": "察", "件": "见", "户": "护", "领": "令", "申": "伸", "发": "法", "钱": "前", "助": "住"}
+
+
+def _short_name(t: str, rng: random.Random) -> str:
+    """Residents shorten long service names (城乡居民医保 -> 居民医保, 高龄老人助餐补贴 -> 助餐补贴)."""
+    if len(t) >= 6 and rng.random() < 0.3:
+        return t[2:]
+    return t
+
+
+def official_faq(n: int = 2000, *, seed: int = 11) -> list[tuple[FaqDoc, tuple[str, ...]]]:
+    """About `n` official-style entries as (doc, aspects it answers): each service gets a random subset of aspects."""
+    rng = random.Random(seed)
+    services = SUBJECTS + EXTRA_SERVICES
+    per = max(1, round(n / len(services)))
+    out: list[tuple[FaqDoc, tuple[str, ...]]] = []
+    for t in services:
+        aspects = rng.sample(list(OFFICIAL), min(len(OFFICIAL), max(2, per + rng.randint(-6, 4))))
+        for a in list(aspects):  # a second ask added below is not asked again on its own
+            q = rng.choice(OFFICIAL[a]).format(t=t, w=rng.choice(WHO))
+            covered = (a,)
+            extra = [b for b in SECOND_ASK if b not in aspects and b != a]
+            if extra and rng.random() < 0.15:  # "高龄津贴的发放标准是多少？如何申请？"
+                b = rng.choice(extra)
+                q += SECOND_ASK[b]
+                covered = (a, b)
+                aspects.append(b)
+            code = f"G{len(out):05d}"
+            out.append((FaqDoc(code=code, question=q, answer=f"关于{t}（{a}）的答复（合成数据）。", category=t), covered))
+    return out[:n] if len(out) > n else out
+
+
+def resident_query(service: str, aspect: str, rng: random.Random, *, test: bool) -> str:
+    """A resident's wording of (service, aspect), from the TRAIN or the TEST rules."""
+    rules = RESIDENT_TEST if test else RESIDENT_TRAIN
+    text = rng.choice(rules[aspect]).format(t=_short_name(service, rng))
+    if test and rng.random() < 0.3:
+        positions = [i for i, ch in enumerate(text) if ch in TYPOS_TEST]
+        if positions:
+            i = rng.choice(positions)
+            text = text[:i] + TYPOS_TEST[text[i]] + text[i + 1 :]
+    openers, closers = (OPENERS_TEST, CLOSERS_TEST) if test else (OPENERS_TRAIN, CLOSERS_TRAIN)
+    return rng.choice(openers) + text + rng.choice(closers)
+
+
+def official_queries(faq, rng: random.Random, *, test: bool, per_entry: int = 2):
+    """(text, code) for covered entries and texts for the held-out 10% of entries."""
+    held = {doc.code for doc, _ in faq[:: 10]}
+    covered = [(resident_query(d.category, rng.choice(asp), rng, test=test), d.code)
+               for d, asp in faq if d.code not in held for _ in range(per_entry)]
+    missing = [resident_query(d.category, rng.choice(asp), rng, test=test)
+               for d, asp in faq if d.code in held for _ in range(per_entry)]
+    return held, covered, missing
+
+
+def run_official(*, entries: int = 2000, messages_path: str | None = None, seed: int = 11,
+                 thresholds: Thresholds | None = None, per_entry: int = 2, test: bool = True) -> dict:
+    """Figures on the official-style FAQ: covered and held-out resident queries (TEST rules unless test=False)."""
+    rng = random.Random(seed)
+    today = date.today()
+    faq = official_faq(entries, seed=seed)
+    held, covered, missing = official_queries(faq, rng, test=test, per_entry=per_entry)
+    index = FaqIndex.build([d for d, _ in faq if d.code not in held], thresholds)
+    return {
+        "official_faq_entries": len(index),
+        "rules": "test" if test else "train",
+        "covered": score_covered(index, covered, today),
+        "uncovered_heldout_entries": score_uncovered(index, missing, today),
+        "uncovered_real_vs_official": score_uncovered(index, real_questions(messages_path), today),
+    }

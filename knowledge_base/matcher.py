@@ -86,6 +86,65 @@ _SYNONYMS = {
 # never a confident answer (哪里 asked, 进度 answered).
 ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电话", "代办", "不通过", "变更", "依据", "进度",
                 "什么时候", "网上", "遗失", "外地户籍")
+# What kind of answer a question wants, read from its (normalised) wording: near-twin entries of one service
+# (条件 / 材料 / 流程 / 地点…) differ in this and little else. 流程 only counts when nothing more specific is asked
+# ("审核不通过怎么办" asks about 不通过, not about how to apply).
+ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
+    ("外地", "外地户籍|外省|非本市|非本地"),
+    ("条件", "条件|门槛|要求|够不够|资格|符合|我能办|我能申请|我可以办|我可以申请"),
+    ("对象", "对象|适用|享受|针对|范围"),
+    ("谁", "什么人|谁能|谁可以|谁符合"),  # 条件 or 对象: whichever the FAQ has
+    ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么"),
+    ("地点", "哪里|窗口|什么部门|什么地方|上哪"),
+    ("时限", "多久|工作日|办结|时限|多长"),
+    ("费用", "费用|交费|缴费|缴纳|钱吗|收不"),
+    ("标准", "标准|多少钱|领多少|拿多少|给多少|一个月多少|领取多少"),
+    ("发放", "发放(?!标准)|发钱|打钱|什么时候发|什么方式发"),
+    ("网办", "网上|政务服务网|网办|在线"),
+    ("代办", "代办|代为|委托|家属|别人|家里人|家人"),
+    ("电话", "电话|热线"),
+    ("依据", "依据|文件|规定"),
+    ("进度", "进度|审批结果|到哪了|哪一步|批到"),
+    ("有效期", "有效期|过期|到期|续办|能用多久"),
+    ("变更", "变更|有误|错误"),
+    ("遗失", "遗失|补办|补领|损坏"),
+    ("不通过", "不通过|异议|复核|没批"),
+    ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请"),
+)]
+_ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
+# A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
+_FITS = {"谁": frozenset({"条件", "对象"})}
+# Official framing that names no service (本市户籍人员申领…): never required of the query, however rare in a small FAQ.
+_BOILERPLATE = frozenset("本市 本区 本地 本人 人员 居民 个人 市民 申领 提交 相关 具体 户籍 常住 满足 哪些 政策 规定 以及 是否 能否 可否".split())
+# Question words that say nothing about the service: left out of the query's subject.
+_ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
+# All patterns in one regex (a named group each): one pass over the text instead of one search per label.
+_ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enumerate(ASPECT_PATTERNS)))
+_ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
+_ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
+_CLAUSE_RE = re.compile(r"[？?。!！;；]+")
+
+
+@lru_cache(maxsize=1 << 16)  # entries' questions survive a rebuild
+def aspects(text: str) -> frozenset[str]:
+    """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked."""
+    found: set[str] = set()
+    for clause in _CLAUSE_RE.split(text or ""):
+        norm = normalize(clause)
+        labels = {_ASPECT_LABELS[m.lastgroup] for m in _ASPECT_ANY.finditer(norm)} if norm else set()
+        for label in list(labels):
+            labels.difference_update(_ASPECT_IMPLIES.get(label, ()))
+        if len(labels) > 1:
+            labels.discard("流程")
+        found |= labels
+    return frozenset(found)
+
+
+def subject(norm: str) -> str:
+    """A normalised text without its aspect words: roughly the service it is about."""
+    return _ASPECT_RE.sub(" ", norm)
+
+
 _SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
 _SYN_RE = _trie_regex(v for v, _ in _SYN_PAIRS)
 _SYN_MAP = dict(_SYN_PAIRS)
@@ -169,6 +228,17 @@ def words(norm: str) -> tuple[str, ...]:
     return tuple(w for piece in _PIECES_RE.split(norm) if piece for w in _cut(piece) if w not in _STOPWORDS)
 
 
+@lru_cache(maxsize=1 << 16)
+def word_bounds(norm: str) -> frozenset[int]:
+    """Offsets in a normalised text where jieba's words (as `words` cuts them) begin or end."""
+    at, bounds = 0, {0}
+    for piece in _PIECES_RE.split(norm):
+        for w in (_cut(piece) if piece else ()):
+            at += len(w)
+            bounds.add(at)
+    return frozenset(bounds)
+
+
 @lru_cache(maxsize=1 << 18)
 def _cut(piece: str) -> tuple[str, ...]:
     return tuple(w for w in jieba.lcut(piece, HMM=False) if w.strip())
@@ -231,6 +301,10 @@ class Thresholds:
     answer: float = 0.70  # a confident answer needs at least this confidence ...
     margin: float = 0.13  # ... and this lead over the runner-up
     aspect_margin: float = 0.06  # a smaller lead suffices when only the best entry has the aspects asked about
+    aspect_answer: float = 0.45  # answer the only close entry that has the aspects asked about, from this confidence
+    aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
+    subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
+    names_found: float = 0.4  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -283,6 +357,8 @@ class FaqIndex:
         self._active_cache: dict[int, np.ndarray] = {}
         self._wmap: dict[str, float] | None = None
         self._phr_cache: dict[int, tuple] = {}
+        self._aspect_cache: dict[int, frozenset] = {}
+        self._names_cache: dict[int, dict] = {}
         return self
 
     def _count_terms(self):
@@ -424,6 +500,111 @@ class FaqIndex:
 
     ASPECT_CHECK = True  # switch for experiments in knowledge_base.evaluate
 
+    def _doc_aspects(self, i: int) -> frozenset[str]:
+        found = self._aspect_cache.get(i)
+        if found is None:
+            doc = self.docs[i]
+            found = frozenset().union(*(aspects(t) for t in (doc.question, *doc.alternatives)))
+            self._aspect_cache[i] = found
+        return found
+
+    def _subject_cover(self, qsubject: dict[str, float], i: int) -> float:
+        total = sum(qsubject.values())
+        if not total:
+            return 0.0
+        every, _ = self._doc_phrasings(i)
+        return sum(w for g, w in qsubject.items() if g in every) / total
+
+    @staticmethod
+    def _fits(asked: frozenset, has: frozenset) -> bool:
+        return all(a in has or _FITS.get(a, frozenset()) & has for a in asked)
+
+    def _named(self, snorm: str, qnames: tuple[str, ...], i: int) -> bool:
+        """The query names this entry's service: enough of the entry's rare words, and no word of the query that
+        the entry only holds across its own word boundaries (居住证 inside 居住|证明)."""
+        if self._names_found(snorm, i, qnames) < self.thresholds.names_found:
+            return False
+        for w in qnames:
+            if not any(self._unbroken(w, p) for p in self._phrasings[i]):
+                return False
+        return True
+
+    @staticmethod
+    def _unbroken(w: str, phrasing: str) -> bool:
+        """`w` (sounds) is absent from the phrasing, or somewhere in it not cut across by one of its word boundaries."""
+        sp = sound(phrasing)
+        at = sp.find(w)
+        if at < 0:
+            return True
+        bounds = word_bounds(phrasing)
+        while at >= 0:
+            if not any(at < b < at + len(w) for b in bounds):
+                return True
+            at = sp.find(w, at + 1)
+        return False
+
+    def _names_found(self, snorm: str, i: int, qnames: tuple[str, ...] = ()) -> float:
+        """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
+        compared as sounds, for the best of the entry's phrasings (the question first: alternatives are cut by jieba
+        only when it falls short). 'Subject covered' alone lets 公租房 match 廉租房 and 经营许可 match 占道经营许可."""
+        names = self._names_cache.setdefault(i, {})
+        best = 0.0
+        for n, phrasing in enumerate(self._phrasings[i]):
+            found = names.get(n)
+            if found is None:
+                found = names[n] = self._rare_words(phrasing)
+            total = sum(w for _, w in found)
+            said = [(name, w) for name, w in found if name in snorm  # 租房 inside the query's 公租房 is not said
+                    and not any(name in q and len(q) > len(name) and q not in self._sounds_of(i) for q in qnames)]
+            share = sum(w for _, w in said) / total if total else 1.0
+            best = max(best, share)
+            if best >= self.thresholds.names_found:
+                break
+        return best
+
+    def _sounds_of(self, i: int) -> str:
+        return self._doc_phrasings(i)[1][0][0]
+
+    def _rare_words(self, phrasing: str) -> list[tuple[str, float]]:
+        cut = max(30, 0.015 * len(self.docs))
+        found = []
+        for w in words(phrasing):  # cached since the build for questions
+            if _ASPECT_RE.search(w) or w in LIGHT_WORDS or w in _BOILERPLATE:
+                continue
+            tid = self._vocab.get("\x01" + w)
+            if tid is not None and self._df[tid] <= cut:
+                found.append((sound(w), float(self._idf[tid])))
+        return found
+
+    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list) -> int | None:
+        """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
+        or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
+        th = self.thresholds
+        asked = aspects(text)
+        if not asked or not self.ASPECT_CHECK:
+            return None
+        floor = max(th.aspect_answer, th.menu)
+        close = [r for r in ranked if r[0] >= floor - th.aspect_lead]  # the others cannot change the outcome
+        if not close or close[0][0] < floor:
+            return None
+        wmap, unknown = self._weights()
+        content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS]
+        qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
+        fits: list[tuple[float, int]] = []
+        for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
+            if fits and s < fits[0][0] - th.aspect_lead:
+                break
+            if (self._fits(asked, self._doc_aspects(i)) and self._subject_cover(qsubject, i) >= th.subject_cover
+                    and self._named(snorm, qnames, i)):
+                fits.append((s, i))
+                if len(fits) == 2:
+                    break
+        if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
+            return None
+        if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
+            return None
+        return fits[0][1]
+
     def match(self, text: str, *, today: date | None = None) -> Match:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
         today = today or date.today()
@@ -441,11 +622,17 @@ class FaqIndex:
             return Match(UNKNOWN, None, 0.0, [])
         best = cands[0].score
         runner = cands[1].score if len(cands) > 1 else 0.0
-        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and (
+        qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
+                       and not _ASPECT_RE.search(w))
+        if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._fits(aspects(text), self._doc_aspects(ranked[0][3])) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
-        ):
+        ) and self._named(snorm, qnames, ranked[0][3]):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
+        chosen = self._by_aspect(text, snorm, qnames, ranked)
+        if chosen is not None:
+            k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
+            return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
         if best >= th.menu:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
             return Match(MENU, None, best, menu)

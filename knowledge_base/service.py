@@ -100,6 +100,14 @@ def ask(session: Session, text: str, *, channel: str | None = None, user_id: str
     return match
 
 
+def reject_menu(session: Session, *, text: str, channel: str | None = None,
+                user_id: str | None = None) -> UnansweredQuestion | None:
+    """The resident said none of the menu fits: log their question as unanswered with reason "menu" (caller commits)."""
+    row = log_unanswered(session, text=text, channel=channel, user_id=user_id, reason="menu")
+    session.flush()
+    return row
+
+
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 
@@ -125,8 +133,13 @@ def record_hit(session: Session, *, code: str) -> None:
 
 
 def log_unanswered(session: Session, *, text: str, channel: str | None = None, user_id: str | None = None,
-                   best_code: str | None = None) -> UnansweredQuestion | None:
-    """Add a question to the unanswered log, or count it again when the same (normalised) question is there."""
+                   best_code: str | None = None, reason: str | None = None) -> UnansweredQuestion | None:
+    """Add a question to the unanswered log, or count it again when the same (normalised) question is there.
+
+    `reason` ("menu": the resident rejected a menu) is kept in `channel` as "wechat|menu" (16 characters at most)
+    so staff see why; the table is unchanged."""
+    if reason:
+        channel = (f"{channel}|{reason}" if channel else reason)[:16]
     key = normalize(text)[:255]
     if not key:
         return None

@@ -41,7 +41,7 @@ def test_an_unrelated_question_is_unknown():
 
 
 def test_thresholds_decide_between_answer_menu_and_unknown():
-    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=0.3))
+    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, aspect_answer=1.01, menu=0.3))
     assert strict.match("居住证怎么办理", today=TODAY).outcome == MENU
     nothing = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=1.01))
     assert nothing.match("居住证怎么办理", today=TODAY).outcome == UNKNOWN
@@ -120,6 +120,43 @@ def test_the_aspect_asked_about_settles_near_twins():
 
     with_rule = evaluate.run(entries=300, messages_path=None, per_entry=3)["covered_paraphrases"]
     without = evaluate.run(entries=300, messages_path=None, per_entry=3,
-                           thresholds=Thresholds(aspect_margin=1.0))["covered_paraphrases"]
+                           thresholds=Thresholds(aspect_margin=1.0, aspect_answer=1.01))["covered_paraphrases"]
     assert with_rule["correct"] >= without["correct"] + 0.03
     assert with_rule.get("wrong", 0) <= 0.01
+
+
+OFFICIAL_DOCS = [
+    FaqDoc("A", "外地户籍人员在本市申领居住证需要满足哪些条件？"),
+    FaqDoc("B", "申领居住证需要提交哪些材料？"),
+    FaqDoc("C", "居住证的办理流程是什么？"),
+    FaqDoc("D", "居住证在哪里办理？"),
+    FaqDoc("E", "高龄津贴的发放标准是多少？如何申请？"),
+    FaqDoc("F", "居住证明在哪里开具？"),
+    FaqDoc("G", "高龄津贴什么时候发放？"),
+]
+
+
+def test_residents_own_words_reach_the_official_near_twin_they_mean():
+    idx = FaqIndex.build(OFFICIAL_DOCS)
+    for text, code in [("外地人办居住证要啥条件", "A"), ("居住证咋办", "C"), ("居住证去哪办", "D"),
+                       ("高龄津贴标准多少", "E"), ("高龄津贴怎么申请", "E"), ("高龄津贴啥时候到账", "G"),
+                       ("居住证明去哪开", "F")]:
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, code), text
+    assert idx.match("居住证", today=TODAY).outcome == MENU  # no aspect asked: the resident chooses
+
+
+def test_a_service_whose_name_only_contains_the_asked_one_is_not_answered():
+    idx = FaqIndex.build([FaqDoc("F", "居住证明在哪里开具？"), FaqDoc("L", "廉租房遗失了怎么补办？"),
+                          FaqDoc("X", "犬只登记在哪里办？")])
+    for text in ("居住证在哪办", "公租房丢了咋办"):
+        assert idx.match(text, today=TODAY).outcome != ANSWER, text
+
+
+def test_the_official_style_evaluation_set_scores_a_small_faq():
+    from knowledge_base import evaluate
+
+    report = evaluate.run_official(entries=400, messages_path=None, test=False)
+    covered = report["covered"]
+    assert covered.get("correct", 0) >= 0.7 and covered.get("wrong", 0) <= 0.01
+    assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05

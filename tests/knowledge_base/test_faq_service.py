@@ -99,6 +99,16 @@ def test_ask_counts_hits_and_logs_unknown_questions_once_per_text(session):
     assert rows[0].user_hash and "openid" not in rows[0].user_hash
 
 
+def test_a_rejected_menu_logs_the_question_with_its_reason(session):
+    service.load_demo(session)
+    row = service.reject_menu(session, text="我想问下那个补贴", channel="wechat", user_id="openid-2")
+    session.commit()
+    rows = service.list_unanswered(session)
+    assert [r.id for r in rows] == [row.id] and rows[0].channel == "wechat|menu" and rows[0].text == "我想问下那个补贴"
+    service.reject_menu(session, text="我想问下那个补贴")
+    assert service.list_unanswered(session)[0].count == 2
+
+
 def test_entry_from_unanswered_creates_an_answerable_entry_and_resolves_the_log(session):
     service.ask(session, "社区食堂几点开饭？", today=TODAY)
     row = service.list_unanswered(session)[0]
