@@ -46,7 +46,7 @@ class MenuChoice:
         question = turn.flow_data.get("question", "")
         turn.set_state(None)
         if entry == "none":  # the menu missed: the question joins the unanswered log for staff
-            service.log_unanswered(turn.session, text=question, channel=turn.inbound.channel,
-                                   user_id=turn.inbound.user_id)
+            service.reject_menu(turn.session, text=question, channel=turn.inbound.channel,
+                                user_id=turn.inbound.user_id)
             return Reply(text=service.unknown_text(), meta={"faq": None, "faq_outcome": "menu_rejected"})
         return Reply(text=service.answer_text(entry), meta={"faq": entry.code, "faq_outcome": "menu_choice"})
