@@ -117,30 +117,44 @@ class Processor:
                 log.exception("processor batch failed")
 
     def _run_batch(self, jobs: list[Job]) -> None:
-        outcomes: list[tuple[Job, Reply | BaseException]] = []
-        batch = _Batch()
+        """Run a batch in one transaction; if any message fails, run it again with a SAVEPOINT per message."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                for job in jobs:
-                    try:
-                        with session.begin_nested():  # a failing message rolls back alone
-                            job_batch = _Batch()
-                            reply = self._handle(session, job, job_batch, batch)
-                        batch.absorb(job_batch)
-                        outcomes.append((job, reply))
-                    except Replayed as exc:
-                        outcomes.append((job, exc))
-                    except Exception as exc:
-                        log.exception("dialogue failed for %s", job.inbound.dedupe_key)
-                        outcomes.append((job, exc))
-                batch.write(session)
-                self._maybe_purge(session)
-                session.commit()
+            outcomes = self._attempt(jobs, isolate=False)
+            if any(isinstance(o, Exception) and not isinstance(o, Replayed) for _, o in outcomes):
+                outcomes = self._attempt(jobs, isolate=True)
         except Exception as exc:  # the commit itself failed: nothing was recorded
             log.exception("commit failed for a batch of %d", len(jobs))
             outcomes = [(job, exc) for job in jobs]
         for job, outcome in outcomes:
             self._resolve(job, outcome)
+
+    def _attempt(self, jobs: list[Job], *, isolate: bool) -> list[tuple[Job, Reply | BaseException]]:
+        """The fast path (isolate=False) stops at the first failure and rolls everything back."""
+        outcomes: list[tuple[Job, Reply | BaseException]] = []
+        batch = _Batch()
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+            for job in jobs:
+                try:
+                    job_batch = _Batch()
+                    if isolate:
+                        with session.begin_nested():  # a failing message rolls back alone
+                            reply = self._handle(session, job, job_batch, batch)
+                    else:
+                        reply = self._handle(session, job, job_batch, batch)
+                    batch.absorb(job_batch)
+                    outcomes.append((job, reply))
+                except Replayed as exc:  # raised before anything was written for this message
+                    outcomes.append((job, exc))
+                except Exception as exc:
+                    if not isolate:
+                        session.rollback()
+                        return [(job, exc)]
+                    log.exception("dialogue failed for %s", job.inbound.dedupe_key)
+                    outcomes.append((job, exc))
+            batch.write(session)
+            self._maybe_purge(session)
+            session.commit()
+        return outcomes
 
     def _resolve(self, job: Job, outcome: Reply | BaseException) -> None:
         with job.lock:
