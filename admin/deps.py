@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from admin import crud, security
 from admin.models import AdminSession
+from bot.db import session_scope
 from bot.models import utcnow
 from bot.org.models import Staff
 
@@ -45,13 +46,8 @@ class Login:
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; committed before the response is sent, rolled back on error."""
-    with Session(request.app.state.admin.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.admin.engine) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -130,25 +131,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, start
         xml = endpoint.seal(reply, inbound, q)
         return Response(xml, media_type="application/xml") if xml else SUCCESS
 
-    @app.get("/wechat")
-    async def wechat_verify(request: Request) -> Response:
-        """Official Account URL verification."""
-        return await verify(request, "wechat")
-
-    @app.post("/wechat")
-    async def wechat_callback(request: Request) -> Response:
-        """Official Account message callback (plaintext, compatible or safe mode)."""
-        return await callback(request, "wechat")
-
-    @app.get("/wecom")
-    async def wecom_verify(request: Request) -> Response:
-        """WeCom self-built app URL verification."""
-        return await verify(request, "wecom")
-
-    @app.post("/wecom")
-    async def wecom_callback(request: Request) -> Response:
-        """WeCom self-built app message callback (always encrypted)."""
-        return await callback(request, "wecom")
+    for channel, what in (("wechat", "Official Account"), ("wecom", "WeCom self-built app")):
+        app.add_api_route(f"/{channel}", partial(verify, channel=channel), methods=["GET"],
+                          summary=f"{what} URL verification")
+        app.add_api_route(f"/{channel}", partial(callback, channel=channel), methods=["POST"],
+                          summary=f"{what} message callback")
 
     @app.post("/api/messages")
     async def web_message(message: WebMessage) -> JSONResponse:
