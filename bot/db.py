@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -87,5 +88,7 @@ def insert_ignore(session, table, values: dict) -> bool:  # noqa: ANN001
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING rather than rowcount: PostgreSQL drivers report -1 for an insert that returns rows
+    key = list(sqlalchemy_inspect(table).primary_key)
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*key)
+    return session.execute(stmt).first() is not None
