@@ -38,7 +38,7 @@ def deadline_reminders(*, session: Session, now: datetime) -> int:
     for t in due:
         name = tickets._handler_name(session, t)  # noqa: SLF001 — the service's own display rule
         enqueue(session=session, key=f"remind:{t.number}:{t.reopen_count}:{t.deadline_at:%Y%m%d%H%M}", kind="robot",
-                channel="wecom", recipient=_grid_recipient(t), payload={
+                channel="wecom", recipient=_grid_recipient(t), not_before=now, payload={
                     "msgtype": "text",
                     "text": f"【即将超期】工单 {t.number}（{t.category or t.kind}）办理时限 {tickets.local_time(t.deadline_at)}，"
                             f"处理人：{name}，请抓紧办理。"})
@@ -70,7 +70,7 @@ def morning_digest(*, session: Session, now: datetime, tz: str = "Asia/Shanghai"
         lines += [f"> <font color=\"warning\">超期</font> {t.number} {t.category or t.kind}，时限 "
                   f"{tickets.local_time(t.deadline_at)}" for t in overdue[:15]]
         enqueue(session=session, key=f"digest:{grid.code}:{day}", kind="robot", channel="wecom",
-                recipient=f"grid:{grid.id}", payload={"msgtype": "markdown", "markdown": "\n".join(lines)})
+                recipient=f"grid:{grid.id}", not_before=now, payload={"msgtype": "markdown", "markdown": "\n".join(lines)})
         posted += 1
     return posted
 
@@ -88,16 +88,16 @@ def visit_reminders(*, session: Session, now: datetime, default_days: int = 7, t
         since = f"已 {(now - last).days} 天未走访" if last else "尚无走访记录"
         who = r.name or "居民"
         enqueue(session=session, key=f"visit:{r.id}:{day}", kind="robot", channel="wecom", recipient=f"grid:{r.grid_id}",
-                payload={"msgtype": "text", "mask": [who],
+                not_before=now, payload={"msgtype": "text", "mask": [who],
                          "text": f"【走访提醒】{who}（{'、'.join(r.care_flags)}，{r.unit or '住址见台账'}）{since}，请安排上门走访。"})
         count += 1
     return count
 
 
-def _ask(session: Session, survey: Survey, text: str, key: str) -> None:
+def _ask(session: Session, survey: Survey, text: str, key: str, now: datetime) -> None:
     """Send the question and open the resident's conversation in the survey flow (unless another flow is open)."""
     enqueue(session=session, key=key, kind="customer_service", channel=survey.channel, recipient=survey.openid,
-            payload={"msgtype": "text", "text": text, "ticket": survey.number})
+            not_before=now, payload={"msgtype": "text", "text": text, "ticket": survey.number})
     conv = load_conversation(session=session, channel=survey.channel, user_id=survey.openid)
     _open_flow(conv, survey)
     session.add(conv)
@@ -175,13 +175,13 @@ def survey_followups(*, session: Session, now: datetime) -> dict[str, int]:
         elif now - s.asked_at >= SURVEY_EXPIRE_AFTER:
             s.status, s.expired_at = "expired", now
             enqueue(session=session, key=f"survey-phone:{s.number}:{s.round}", kind="phone_task", channel=s.channel,
-                    recipient=s.openid, payload={"text": f"工单 {s.number} 已办结，居民 72 小时未回复回访，请电话回访。",
+                    recipient=s.openid, not_before=now, payload={"text": f"工单 {s.number} 已办结，居民 72 小时未回复回访，请电话回访。",
                                                  "reason": "回访超时", "ticket": s.number})
             _close_flow(session, s)
             done["expired"] += 1
         elif s.status == "asked" and now - s.asked_at >= SURVEY_REMIND_AFTER:
             s.status, s.reminded_at = "reminded", now
-            _ask(session, s, SURVEY_REMINDER.format(number=s.number), key=f"survey-remind:{s.number}:{s.round}")
+            _ask(session, s, SURVEY_REMINDER.format(number=s.number), key=f"survey-remind:{s.number}:{s.round}", now=now)
             done["reminded"] += 1
         session.add(s)
     session.flush()

@@ -110,7 +110,7 @@ def create_ticket(
         _event(session, ticket, actor=None, action="merge", to_status="submitted", now=now,
                reason=f"与工单 {parent.number} 为同一问题，随主工单办理", data={"parent": parent.number})
     if kind == "emergency":
-        _alert_emergency(session, parent or ticket, text)
+        _alert_emergency(session, parent or ticket, text, now)
     return ticket
 
 
@@ -126,11 +126,11 @@ def find_duplicate(*, session: Session, category: str | None, building_id: int |
     return session.execute(stmt.order_by(Ticket.id).limit(1)).scalar_one_or_none()
 
 
-def _alert_emergency(session: Session, ticket: Ticket, text: str) -> None:
+def _alert_emergency(session: Session, ticket: Ticket, text: str, now: datetime) -> None:
     enqueue(session=session, key=f"emergency-alert:{ticket.number}", kind="robot", channel="wecom",
             recipient=f"grid:{ticket.grid_id}" if ticket.grid_id else "street",
             payload={"msgtype": "text", "text": f"【紧急】居民报告：{text}（工单 {ticket.number}，2小时内处置），请立即核实。"},
-            urgent=True)
+            urgent=True, not_before=now)
 
 
 # ---- reading ------------------------------------------------------------------------------------------
@@ -314,7 +314,8 @@ def _notify(session: Session, ticket: Ticket, event: TicketEvent, kind: str, **v
         return
     text = NOTICES[kind].format(number=ticket.number, **values)
     enqueue(session=session, key=f"ticket-notify:{ticket.number}:{event.id}", kind="customer_service",
-            channel=ticket.channel or "wechat", recipient=ticket.resident, payload={"msgtype": "text", "text": text})
+            channel=ticket.channel or "wechat", recipient=ticket.resident, not_before=event.at,
+            payload={"msgtype": "text", "text": text})
 
 
 def _tell_staff(session: Session, ticket: Ticket, event: TicketEvent, text: str, *, street: bool = False,
@@ -322,7 +323,7 @@ def _tell_staff(session: Session, ticket: Ticket, event: TicketEvent, text: str,
     """A line in the grid group (or the street group) through the outbox robot."""
     recipient = f"grid:{ticket.grid_id}" if ticket.grid_id and not street else "street"
     enqueue(session=session, key=f"ticket-staff:{ticket.number}:{event.id}", kind="robot", channel="wecom",
-            recipient=recipient, payload={"msgtype": "text", "text": text}, urgent=urgent)
+            recipient=recipient, payload={"msgtype": "text", "text": text}, urgent=urgent, not_before=event.at)
 
 
 def handler_name(*, session: Session, ticket: Ticket) -> str:
