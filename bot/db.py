@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -79,16 +78,42 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "heads")
 
 
+@lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table, returning: str | None = None):  # noqa: ANN001
+    """INSERT … ON CONFLICT DO NOTHING RETURNING <key>, built once per table (building it costs more than running it)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    key = [table.c[returning]] if returning else list(table.primary_key)
+    return insert(table).on_conflict_do_nothing().returning(*key)
+
+
+def _core_table(table):  # noqa: ANN001
+    return getattr(table, "__table__", table)
+
+
 def insert_ignore(session, table, values: dict) -> bool:  # noqa: ANN001
     """INSERT … ON CONFLICT DO NOTHING on SQLite or PostgreSQL; True when the row was inserted.
 
     No SAVEPOINT and no ORM flush: the cheap way to claim a unique key on the message hot path.
+    RETURNING rather than rowcount: PostgreSQL drivers report -1 for an insert that returns rows.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # RETURNING rather than rowcount: PostgreSQL drivers report -1 for an insert that returns rows
-    key = list(sqlalchemy_inspect(table).primary_key)
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*key)
-    return session.execute(stmt).first() is not None
+    conn = session.connection()
+    stmt = _insert_ignoring(conn.dialect.name, _core_table(table))
+    return conn.execute(stmt, values).first() is not None
+
+
+def insert_ignore_many(session, table, rows: list[dict], key: str) -> set:  # noqa: ANN001
+    """Claim many unique keys in one statement; the `key` values of the rows that were inserted.
+
+    Rows go in key order, so two processes claiming overlapping keys take the locks in the same order
+    (no deadlock on PostgreSQL); a key twice in `rows` is inserted once.
+    """
+    if not rows:
+        return set()
+    conn = session.connection()
+    stmt = _insert_ignoring(conn.dialect.name, _core_table(table), key)
+    unique = {row[key]: row for row in rows}
+    ordered = [unique[k] for k in sorted(unique)]
+    return {row[0] for row in conn.execute(stmt, ordered)}

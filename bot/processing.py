@@ -22,8 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.dialogue import Dialogue
+from bot.dialogue.engine import prefetch_conversations
 from bot.inbound import Inbound, Reply
-from bot.db import insert_ignore
+from bot.db import insert_ignore, insert_ignore_many
 from bot.models import ChatMessage, ProcessedMessage, RequestNonce, utcnow
 from bot.outbox import enqueue
 
@@ -86,9 +87,14 @@ class Processor:
 
     def process_now(self, inbound: Inbound, replay_key: str | None = None) -> Reply:
         """Synchronous variant for tests and the CLI: runs in the caller's thread, one transaction."""
-        job = Job(inbound, replay_key)
-        self._run_batch([job])
+        [job] = self.process_batch([(inbound, replay_key)])
         return job.future.result()
+
+    def process_batch(self, items: list[tuple[Inbound, str | None]]) -> list[Job]:
+        """Run messages as one batch in the caller's thread, as the worker does; each job's future has its outcome."""
+        jobs = [Job(inbound, replay_key) for inbound, replay_key in items]
+        self._run_batch(jobs)
+        return jobs
 
     # ---- worker ---------------------------------------------------------------------------------------
 
@@ -129,10 +135,19 @@ class Processor:
             self._resolve(job, outcome)
 
     def _attempt(self, jobs: list[Job], *, isolate: bool) -> list[tuple[Job, Reply | BaseException]]:
-        """The fast path (isolate=False) stops at the first failure and rolls everything back."""
+        """The fast path (isolate=False) claims every key of the batch at once, stops at the first failure and
+        rolls everything back; the isolated path claims message by message, each in its own SAVEPOINT."""
         outcomes: list[tuple[Job, Reply | BaseException]] = []
         batch = _Batch()
         with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+            claims = conversations = None
+            if not isolate:
+                try:
+                    claims = self._claim_all(session, jobs)
+                    conversations = prefetch_conversations(session, [(j.inbound.channel, j.inbound.user_id) for j in jobs])
+                except Exception as exc:  # let the isolated path find out which message it was
+                    session.rollback()
+                    return [(jobs[0], exc)]
             for job in jobs:
                 try:
                     job_batch = _Batch()
@@ -140,7 +155,7 @@ class Processor:
                         with session.begin_nested():  # a failing message rolls back alone
                             reply = self._handle(session, job, job_batch, batch)
                     else:
-                        reply = self._handle(session, job, job_batch, batch)
+                        reply = self._handle(session, job, job_batch, batch, claims, conversations)
                     batch.absorb(job_batch)
                     outcomes.append((job, reply))
                 except Replayed as exc:  # raised before anything was written for this message
@@ -155,6 +170,25 @@ class Processor:
             self._maybe_purge(session)
             session.commit()
         return outcomes
+
+    def _claim_all(self, session: Session, jobs: list[Job]) -> "_Claims":
+        """Replay nonces, then dedupe keys, for the whole batch: two statements instead of two per message."""
+        now = utcnow()
+        nonce_of: dict[str, str] = {}  # replay key -> the message it carried, first use in this batch wins
+        for job in jobs:
+            if job.replay_key:
+                nonce_of.setdefault(job.replay_key, job.inbound.dedupe_key)
+        fresh_nonces = insert_ignore_many(session, RequestNonce, [
+            {"key": k, "dedupe_key": d, "created_at": now} for k, d in nonce_of.items()], key="key")
+        seen = nonce_of.keys() - fresh_nonces
+        if seen:  # used before this batch: fine only for the same message (a retry with the same query)
+            nonce_of.update(session.execute(select(RequestNonce.key, RequestNonce.dedupe_key)
+                                            .where(RequestNonce.key.in_(sorted(seen)))).all())
+        replayed = {id(j) for j in jobs if j.replay_key and nonce_of[j.replay_key] != j.inbound.dedupe_key}
+        fresh_keys = insert_ignore_many(session, ProcessedMessage, [
+            {"channel": j.inbound.channel, "dedupe_key": j.inbound.dedupe_key, "user_id": j.inbound.user_id,
+             "status": "processing", "created_at": now} for j in jobs if id(j) not in replayed], key="dedupe_key")
+        return _Claims(replayed=replayed, fresh=fresh_keys)
 
     def _resolve(self, job: Job, outcome: Reply | BaseException) -> None:
         with job.lock:
@@ -177,25 +211,37 @@ class Processor:
                             .values(status="deferred"))
             session.commit()
 
-    def _handle(self, session: Session, job: Job, mine: "_Batch", batch: "_Batch") -> Reply:
+    def _handle(self, session: Session, job: Job, mine: "_Batch", batch: "_Batch", claims: "_Claims | None" = None,
+                conversations: dict | None = None) -> Reply:
         ib = job.inbound
         key = ib.dedupe_key
-        if job.replay_key and not insert_ignore(session, RequestNonce, {
-                "key": job.replay_key, "dedupe_key": key, "created_at": utcnow()}):
-            seen = session.execute(select(RequestNonce.dedupe_key).where(RequestNonce.key == job.replay_key)).scalar()
-            if seen != key:
-                raise Replayed(job.replay_key)
-        if not insert_ignore(session, ProcessedMessage, {
+        if claims is None:
+            self._claim_nonce(session, job)
+            first = insert_ignore(session, ProcessedMessage, {
                 "channel": ib.channel, "dedupe_key": key, "user_id": ib.user_id, "status": "processing",
-                "created_at": utcnow()}):
+                "created_at": utcnow()})
+        elif id(job) in claims.replayed:
+            raise Replayed(job.replay_key)
+        else:
+            first = key in claims.fresh and key not in batch.replies and key not in mine.replies
+        if not first:
             return batch.replies.get(key) or self._earlier_reply(session, key)
-        reply = self.dialogue.respond(session=session, inbound=ib, log_rows=mine.log_rows)
+        reply = self.dialogue.respond(session=session, inbound=ib, log_rows=mine.log_rows, conversations=conversations)
         if reply.meta.get("redact"):  # an anonymous opinion: keep no link from the sender to what was said
             mine.done.append({"k": key, "status": "done", "reply": None, "user_id": ""})
         else:
             mine.done.append({"k": key, "status": "done", "reply": reply.to_dict(), "user_id": ib.user_id})
         mine.replies[key] = reply
         return reply
+
+    @staticmethod
+    def _claim_nonce(session: Session, job: Job) -> None:
+        key = job.inbound.dedupe_key
+        if job.replay_key and not insert_ignore(session, RequestNonce, {
+                "key": job.replay_key, "dedupe_key": key, "created_at": utcnow()}):
+            seen = session.execute(select(RequestNonce.dedupe_key).where(RequestNonce.key == job.replay_key)).scalar()
+            if seen != key:
+                raise Replayed(job.replay_key)
 
     @staticmethod
     def _earlier_reply(session: Session, key: str) -> Reply:
@@ -216,6 +262,14 @@ class Processor:
 _DONE = (ProcessedMessage.__table__.update()
          .where(ProcessedMessage.__table__.c.dedupe_key == bindparam("k"))
          .values(status=bindparam("status"), reply=bindparam("reply"), user_id=bindparam("user_id")))
+
+
+@dataclass
+class _Claims:
+    """What the fast path claimed up front: the jobs whose nonce was replayed, and the dedupe keys now ours."""
+
+    replayed: set[int]
+    fresh: set[str]
 
 
 @dataclass

@@ -83,10 +83,13 @@ class Dialogue:
             kb.get_index(session)
 
     def respond(self, *, session: Session, inbound: Inbound, now: datetime | None = None,
-                log_rows: list[dict[str, Any]] | None = None) -> Reply:
-        """Answer one message; chat-log rows go to `log_rows` (the caller inserts a batch at once) or are written now."""
+                log_rows: list[dict[str, Any]] | None = None, conversations: Conversations | None = None) -> Reply:
+        """Answer one message; chat-log rows go to `log_rows` (the caller inserts a batch at once) or are written now.
+
+        `conversations` holds rows already loaded and locked for a batch (see `prefetch_conversations`)."""
         now = now or utcnow()
-        conversation = load_conversation(session=session, channel=inbound.channel, user_id=inbound.user_id)
+        conversation = load_conversation(session=session, channel=inbound.channel, user_id=inbound.user_id,
+                                         loaded=conversations)
         if inbound.msg_type != "event":
             conversation.last_inbound_at = now
         turn = Turn(inbound=inbound, session=session, conversation=conversation, now=now)
@@ -111,16 +114,39 @@ class Dialogue:
         return Reply(text=texts.NOT_UNDERSTOOD), "fallback"
 
 
-def load_conversation(*, session: Session, channel: str, user_id: str) -> Conversation:
+Conversations = dict[tuple[str, str], Conversation]
+
+
+def load_conversation(*, session: Session, channel: str, user_id: str,
+                      loaded: Conversations | None = None) -> Conversation:
     """The resident's conversation row, locked for this turn (FOR UPDATE on PostgreSQL; SQLite's write lock
     is already held), created on first contact (safe against a concurrent first contact)."""
+    if loaded is not None and (channel, user_id) in loaded:
+        return loaded[(channel, user_id)]
     stmt = (select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
             .with_for_update())
     row = session.execute(stmt).scalar_one_or_none()
-    if row is not None:
-        return row
-    insert_ignore(session, Conversation, {"channel": channel, "user_id": user_id, "data": {}, "updated_at": utcnow()})
-    return session.execute(stmt).scalar_one()
+    if row is None:
+        insert_ignore(session, Conversation, {"channel": channel, "user_id": user_id, "data": {}, "updated_at": utcnow()})
+        row = session.execute(stmt).scalar_one()
+    if loaded is not None:
+        loaded[(channel, user_id)] = row
+    return row
+
+
+def prefetch_conversations(session: Session, residents: list[tuple[str, str]]) -> Conversations:
+    """Load and lock the conversations of a batch of messages in one SELECT per channel (rows are locked in id
+    order on PostgreSQL, as every batch locks them); first contacts are created when their turn comes."""
+    loaded: Conversations = {}
+    by_channel: dict[str, set[str]] = {}
+    for channel, user_id in residents:
+        by_channel.setdefault(channel, set()).add(user_id)
+    for channel, users in by_channel.items():
+        stmt = (select(Conversation).where(Conversation.channel == channel, Conversation.user_id.in_(sorted(users)))
+                .order_by(Conversation.id).with_for_update())
+        for row in session.execute(stmt).scalars():
+            loaded[(channel, row.user_id)] = row
+    return loaded
 
 
 def _fit(turn: Turn, reply: Reply) -> Reply:
@@ -128,10 +154,12 @@ def _fit(turn: Turn, reply: Reply) -> Reply:
     if not reply.text:
         return reply
     first, rest = split_text(reply.text)
-    data = {k: v for k, v in (turn.conversation.data or {}).items() if k != "more"}
-    if rest:
-        data["more"] = rest
-    turn.conversation.data = data
+    data = turn.conversation.data or {}
+    if rest or "more" in data:  # assign only on change: an assigned JSON column is written back by the flush
+        data = {k: v for k, v in data.items() if k != "more"}
+        if rest:
+            data["more"] = rest
+        turn.conversation.data = data
     return reply if not rest else Reply(text=first, articles=reply.articles, meta=reply.meta)
 
 

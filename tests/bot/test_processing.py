@@ -92,3 +92,55 @@ def test_a_failing_message_does_not_spoil_the_rest_of_its_batch(db_url):
     # the failed message left no trace, so WeChat's retry of it will be processed afresh
     assert len(done) == 2 and sorted(logged) == ["a", "c"]
     engine.dispose()
+
+
+def outcome(job):
+    exc = job.future.exception()
+    return type(exc).__name__ if exc else job.future.result().text
+
+
+def test_a_retry_inside_the_same_batch_has_one_effect_and_the_same_reply(db_url):
+    handler = Counting()
+    processor = Processor(engine=make_engine(db_url), dialogue=Dialogue([[handler]]))
+    jobs = processor.process_batch([(inbound("77"), "t1:n1:s1"), (inbound("78"), "t2:n2:s2"), (inbound("77"), "t3:n3:s3")])
+    assert [outcome(j) for j in jobs] == ["第1次", "第2次", "第1次"] and handler.calls == 2
+    # and a later batch with the same message again gets the stored reply, without running the dialogue
+    [again] = processor.process_batch([(inbound("77"), "t4:n4:s4")])
+    assert outcome(again) == "第1次" and handler.calls == 2
+    processor.engine.dispose()
+
+
+def test_a_signature_replayed_with_another_message_in_the_same_batch_is_refused_and_leaves_no_trace(db_url):
+    handler = Counting()
+    processor = Processor(engine=make_engine(db_url), dialogue=Dialogue([[handler]]))
+    jobs = processor.process_batch([(inbound("501"), "t:n:s"), (inbound("502"), "t:n:s"), (inbound("501"), "t:n:s")])
+    assert [outcome(j) for j in jobs] == ["第1次", "Replayed", "第1次"] and handler.calls == 1
+    [later] = processor.process_batch([(inbound("503"), "t:n:s")])  # the nonce is on record from now on
+    assert outcome(later) == "Replayed"
+    with processor.engine.connect() as conn:
+        keys = conn.execute(select(ProcessedMessage.dedupe_key)).scalars().all()
+    assert keys == ["wechat:gh:m:501"]
+    processor.engine.dispose()
+
+
+def test_a_conversation_carries_its_state_from_one_message_to_the_next_inside_a_batch(db_url):
+    class Remember:
+        name = "remember"
+
+        def check(self, turn):
+            return True
+
+        def handle(self, turn, match):
+            before = (turn.conversation.data or {}).get("said", [])
+            turn.conversation.data = {**(turn.conversation.data or {}), "said": before + [turn.text]}
+            return Reply(text="|".join(before + [turn.text]))
+
+    processor = Processor(engine=make_engine(db_url), dialogue=Dialogue([[Remember()]]))
+    items = [(Inbound(channel="wechat", user_id=u, msg_type="text", text=t, msg_id=f"{u}{i}", account="gh",
+                      create_time=1), None) for i, (u, t) in enumerate([("oA", "一"), ("oB", "甲"), ("oA", "二"), ("oA", "三")])]
+    jobs = processor.process_batch(items)
+    assert [outcome(j) for j in jobs] == ["一", "甲", "一|二", "一|二|三"]
+    [nxt] = processor.process_batch([(Inbound(channel="wechat", user_id="oA", msg_type="text", text="四", msg_id="oA9",
+                                              account="gh", create_time=1), None)])
+    assert outcome(nxt) == "一|二|三|四"
+    processor.engine.dispose()
