@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -89,14 +89,15 @@ def get_index(session: Session, *, thresholds: Thresholds | None = None) -> FaqI
 
 def ask(session: Session, text: str, *, channel: str | None = None, user_id: str | None = None,
         today: date | None = None) -> Match:
-    """Match a resident's question; count a hit on an answer, log the question when unknown (caller commits)."""
+    """Match a resident's question; count a hit on an answer, log the question when unknown (caller commits).
+
+    Both writes are in the session's transaction at once (no flush of anything else the caller has pending)."""
     match = get_index(session).match(text, today=today or date.today())
     if match.outcome == ANSWER:
         record_hit(session, code=match.code)
     elif match.outcome == UNKNOWN:
         log_unanswered(session, text=text, channel=channel, user_id=user_id,
                        best_code=match.candidates[0].code if match.candidates else None)
-    session.flush()
     return match
 
 
@@ -122,14 +123,20 @@ def choose(session: Session, *, codes: list[str], reply: str) -> FaqEntry | None
     if entry is None or entry.status != "published":
         return None
     record_hit(session, code=entry.code)
-    session.flush()
+    session.expire(entry, ["hit_count", "last_hit_at"])  # the count was raised in SQL: read it again when asked
     return entry
 
 
+_entries = FaqEntry.__table__
+_HIT = (update(_entries).where(_entries.c.code == bindparam("hit_code"))
+        .values(hit_count=_entries.c.hit_count + 1, last_hit_at=bindparam("hit_at")))
+
+
 def record_hit(session: Session, *, code: str) -> None:
-    """Count one answer given from entry `code` (also used when a resident picks it from a menu)."""
-    session.exec(update(FaqEntry).where(FaqEntry.code == code)
-                 .values(hit_count=FaqEntry.hit_count + 1, last_hit_at=utcnow()))
+    """Count one answer given from entry `code` (also used when a resident picks it from a menu).
+
+    A Core statement built once: the ORM's bulk update would also search the session for rows to refresh."""
+    session.connection().execute(_HIT, {"hit_code": code, "hit_at": utcnow()})
 
 
 def log_unanswered(session: Session, *, text: str, channel: str | None = None, user_id: str | None = None,
@@ -199,8 +206,9 @@ def unknown_text() -> str:
 
 def reply_text(session: Session, match: Match) -> str:
     """The whole reply for a Match: answer, menu or an honest 'I don't know'."""
-    if match.outcome == ANSWER:
-        return answer_text(session, match.code)
+    if match.outcome == ANSWER:  # the entry as the index that matched it has it: no second query
+        doc = get_index(session).get(match.code)
+        return answer_text(doc) if doc is not None else answer_text(session, match.code)
     if match.outcome == "menu":
         return menu_text(match)
     return unknown_text()
