@@ -6,7 +6,7 @@ import math
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from bot.models import utcnow
@@ -44,7 +44,10 @@ def sees_place(actor: Staff | None, *, grid_id: int | None, community_id: int | 
 def community_of_grid(*, session: Session, grid_id: int | None) -> int | None:
     if grid_id is None:
         return None
-    return session.execute(select(Grid.community_id).where(Grid.id == grid_id)).scalar_one_or_none()
+    return session.execute(_COMMUNITY_OF_GRID, {"grid_id": grid_id}).scalar_one_or_none()
+
+
+_COMMUNITY_OF_GRID = select(Grid.community_id).where(Grid.id == bindparam("grid_id"))
 
 
 def staff_by_username(*, session: Session, username: str) -> Staff:
@@ -90,9 +93,12 @@ def get_resident(*, session: Session, actor: Staff | None, resident_id: int) -> 
     return row
 
 
+_RESIDENT_OF = select(Resident).where(Resident.channel == bindparam("channel"), Resident.openid == bindparam("openid"))
+
+
 def resident_of(*, session: Session, channel: str, openid: str) -> Resident | None:
-    stmt = select(Resident).where(Resident.channel == channel, Resident.openid == openid)
-    return session.execute(stmt).scalar_one_or_none()
+    """The resident bound to this openid (a statement built once: it runs on most complaints)."""
+    return session.execute(_RESIDENT_OF, {"channel": channel, "openid": openid}).scalar_one_or_none()
 
 
 def bind_resident(*, session: Session, channel: str, openid: str, building_id: int | None = None,
@@ -175,21 +181,25 @@ def parse_unit(text: str) -> str | None:
 
 def find_building(*, session: Session, text: str, community_id: int | None = None) -> Building | None:
     """The building named in the text (by name or alias, e.g. 3号楼 / 3栋); prefers the given community."""
-    hits: list[tuple[int, Building]] = []
-    for b in session.execute(select(Building)).scalars():
+    hits: list[tuple[int, int, int | None]] = []  # (length of the name found, building id, grid id)
+    for b in session.execute(_BUILDING_NAMES):  # plain rows: only the one found becomes an object
         for name in [b.name, *(b.aliases or [])]:
-            if name and re.search(rf"(?<![0-9０-９]){re.escape(name)}", text):
-                hits.append((len(name), b))
+            if name and name in text and re.search(rf"(?<![0-9０-９]){re.escape(name)}", text):
+                hits.append((len(name), b.id, b.grid_id))
                 break
     if not hits:
         return None
     if community_id is not None:
         grid_ids = set(session.execute(select(Grid.id).where(Grid.community_id == community_id)).scalars())
-        local = [h for h in hits if h[1].grid_id in grid_ids]
+        local = [h for h in hits if h[2] in grid_ids]
         hits = local or hits
     hits.sort(key=lambda h: -h[0])
     best = [h for h in hits if h[0] == hits[0][0]]
-    return best[0][1] if len(best) == 1 else None  # two buildings with the same name: ambiguous
+    return session.get(Building, best[0][1]) if len(best) == 1 else None  # two with the same name: ambiguous
+
+
+_BUILDING_NAMES = select(Building.__table__.c.id, Building.__table__.c.name, Building.__table__.c.aliases,
+                         Building.__table__.c.grid_id)
 
 
 def distance_metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

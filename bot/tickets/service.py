@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, bindparam, false, or_, select
 from sqlmodel import Session
 
 from bot.models import utcnow
@@ -585,9 +585,12 @@ def escalate_overdue(*, session: Session, now: datetime) -> list[tuple[Ticket, i
 
 # ---- residents' view and JSON -------------------------------------------------------------------------
 
+_TICKETS_OF_RESIDENT = (select(Ticket).where(Ticket.resident == bindparam("resident"))
+                        .order_by(Ticket.id.desc()).limit(bindparam("limit")))
+
+
 def tickets_of_resident(*, session: Session, resident: str, limit: int = 10) -> list[Ticket]:
-    stmt = select(Ticket).where(Ticket.resident == resident).order_by(Ticket.id.desc()).limit(limit)
-    return list(session.execute(stmt).scalars())
+    return list(session.execute(_TICKETS_OF_RESIDENT, {"resident": resident, "limit": limit}).scalars())
 
 
 def grid_codes(*, session: Session) -> dict[int, str]:
