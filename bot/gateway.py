@@ -134,8 +134,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, start
     for channel, what in (("wechat", "Official Account"), ("wecom", "WeCom self-built app")):
         app.add_api_route(f"/{channel}", partial(verify, channel=channel), methods=["GET"],
                           summary=f"{what} URL verification")
-        app.add_api_route(f"/{channel}", partial(callback, channel=channel), methods=["POST"],
-                          summary=f"{what} message callback")
+        # the message callback is the hot path: a plain Starlette route, without FastAPI's parameter and
+        # dependency resolution (it reads the raw body and query itself; errors still go to the handlers above)
+        app.router.add_route(f"/{channel}", partial(callback, channel=channel), methods=["POST"],
+                             name=f"{channel}_callback", include_in_schema=False)
 
     @app.post("/api/messages")
     async def web_message(message: WebMessage) -> JSONResponse:
