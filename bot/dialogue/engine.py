@@ -39,6 +39,13 @@ class Turn:
             self._classification = intents.classify(self.text)
         return self._classification
 
+    def about(self, text: str):
+        """Classify `text` (an earlier message this one answers) and use that verdict for the rest of the turn."""
+        import intents
+
+        self._classification = intents.classify(text.strip())
+        return self._classification
+
     @property
     def state(self) -> str | None:
         return self.conversation.state

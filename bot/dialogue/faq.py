@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.dialogue import texts
 from bot.dialogue.engine import Turn
 from bot.inbound import Reply
 
 MENU_STATE = "faq_menu"
+CLARIFY_STATE = "clarify"  # handlers.Clarification: 「2」 then routes the original text as a report
+REPORT_SHARE = 0.2  # the classifier's complaint + service-request share above which an unknown question may be a report
 
 
 def answer(turn: Turn, text: str) -> Reply:
@@ -20,7 +23,19 @@ def answer(turn: Turn, text: str) -> Reply:
     if match.outcome == "menu":
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=text)
         meta["faq_menu"] = list(match.menu_codes)
+    elif match.outcome == "unknown" and _may_be_a_report(turn):
+        # 「请问3栋楼道灯坏了8天没人修？」 reads as a question but is a report: offer to register it, not a dead end
+        turn.set_state(CLARIFY_STATE, text=text)
+        return Reply(text=texts.REPORT_OFFER, meta={**meta, "report_offer": True})
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
+
+
+def _may_be_a_report(turn: Turn) -> bool:
+    """A community matter (a category the grid handles) with a real share of complaint or service-request cues."""
+    c = turn.classification
+    scores = getattr(c, "scores", None) or {}
+    share = scores.get("complaint", 0.0) + scores.get("service_request", 0.0)
+    return bool(getattr(c, "category", None)) and getattr(c, "handler_type", "") == "grid" and share >= REPORT_SHARE
 
 
 NONE_OF_THESE = {"都不是", "都不对", "不是", "没有", "没有我要的", "不是这些", "0"}

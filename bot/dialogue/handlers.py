@@ -155,6 +155,9 @@ class Clarification:
     def handle(self, turn: Turn, intent: str) -> Reply:
         original = turn.flow_data.get("text", "")
         turn.set_state(None)
+        c = turn.about(original)  # category, department and urgency come from what was asked, not from 「2」
+        if intent == "complaint" and c.scores.get("service_request", 0.0) > c.scores.get("complaint", 0.0):
+            intent = "service_request"  # 「反映」 a broken lift is a repair request, not a complaint
         return IntentRoute.route(turn, intent, original)
 
 

@@ -185,3 +185,19 @@ def test_a_flow_left_alone_for_hours_lapses(org, chat):
     assert "照片" not in chat.say("3号楼")
     org.session.refresh(conv)
     assert not (conv.state or "").startswith("intake") and chat.tickets() == []
+
+
+def test_a_report_worded_as_a_question_is_offered_a_ticket_not_a_dead_end(org, chat):
+    offer = chat.say("麻烦问一下，3号楼楼道灯坏了8天没人修？")
+    assert "回复「2」" in offer and chat.tickets() == []
+    assert "照片" in chat.say("2")  # the building was in the first message: only the photo is asked for
+    chat.say("跳过")
+    assert chat.say("确认").startswith("已记录，编号")
+    [t] = chat.tickets()
+    assert (t.kind, t.category, t.building_id) == ("service_request", "路灯与公共设施", org.building("3号楼").id)
+    assert "8天没人修" in t.text
+
+
+def test_a_policy_question_the_faq_does_not_know_gets_no_ticket_offer(org, chat):
+    reply = chat.say("请问公租房摇号什么时候开始")
+    assert "回复「2」" not in reply and "人工" in reply
