@@ -51,6 +51,8 @@ class Building(SQLModel, table=True):
     households: int = 0
     latitude: float | None = None
     longitude: float | None = None
+    # set on every insert and update, so the gateway's cached building names know when to be read again
+    updated_at: datetime | None = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 class ResidentGroup(SQLModel, table=True):

@@ -27,6 +27,22 @@ def test_a_grid_worker_sees_only_residents_of_their_grid(org):
     assert service.list_residents(session=s, actor=org.staff("dept1")) == []
 
 
+def test_building_names_are_read_again_when_buildings_change(org):
+    """find_building keeps the names between messages; a new building or a renamed one is seen at once."""
+    from bot.org.models import Building
+
+    s = org.session
+    assert service.find_building(session=s, text="88号楼灯坏了") is None
+    s.add(Building(grid_id=org.grid("G02").id, name="88号楼", aliases=["88栋"]))
+    s.flush()
+    assert service.find_building(session=s, text="88栋灯坏了").grid_id == org.grid("G02").id
+    renamed = org.building("13号楼")
+    renamed.name = "13号院"
+    s.flush()
+    assert service.find_building(session=s, text="13号院门口").id == renamed.id
+    assert service.find_building(session=s, text="13号楼门口") is None
+
+
 def test_binding_by_building_name_alias_and_unit(org):
     s = org.session
     b = service.find_building(session=s, text="绑定 3栋2单元301")
