@@ -120,6 +120,16 @@ def audit(*, session: Session, staff: Staff | None, action: str, target: str | N
     return row
 
 
+FAILED_LOGINS = ("login.failed", "login.locked")
+
+
+def failed_logins_from(*, session: Session, ip: str, since: datetime) -> int:
+    """Wrong passwords and unknown names tried from one address since `since` (from the audit log)."""
+    stmt = select(func.count()).select_from(AuditLog).where(
+        AuditLog.ip == ip, AuditLog.action.in_(FAILED_LOGINS), AuditLog.at >= since)
+    return session.execute(stmt).scalar_one()
+
+
 def list_audit(*, session: Session, username: str | None = None, action: str | None = None,
                limit: int = 200) -> list[AuditLog]:
     stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)

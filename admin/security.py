@@ -14,6 +14,10 @@ COOKIE = "linli_admin"
 LOGIN_CSRF_COOKIE = "linli_login_csrf"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+# Per address as well: the account lockout alone lets one address try a password on every account in turn.
+# Generous, because a street office's staff share one NAT address; counted from the audit log.
+IP_MAX_FAILURES = 30
+IP_WINDOW = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
 
 _hasher = PasswordHasher()

@@ -44,10 +44,14 @@ def login_form(request: Request, next: str = "/admin/") -> Response:
 def login(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=256)], csrf_token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/admin/") -> Response:
-    """Check the password; five failures lock the account for 15 minutes."""
+    """Check the password; five failures lock the account for 15 minutes, thirty from one address block it."""
     next_url, ip, now = _safe_next(next), client_ip(request), utcnow()
     if not security.same(csrf_token, request.cookies.get(security.LOGIN_CSRF_COOKIE)):
         return _login_page(request, next_url=next_url, error="页面已过期，请重新登录。", status_code=403)
+    if ip and crud.failed_logins_from(session=session, ip=ip, since=now - security.IP_WINDOW) >= security.IP_MAX_FAILURES:
+        crud.audit(session=session, staff=None, username=username[:64], action="login.refused_ip", ip=ip)
+        return _login_page(request, next_url=next_url, username=username, status_code=429,
+                           error="这台电脑所在网络的登录失败次数过多，请 15 分钟后再试，或请街道管理员协助。")
     staff = crud.staff_by_username(session=session, username=username.strip())
     if staff is None or not staff.active:
         crud.audit(session=session, staff=None, username=username[:64], action="login.failed", ip=ip)

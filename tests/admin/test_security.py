@@ -104,6 +104,22 @@ def test_five_wrong_passwords_lock_the_account_for_15_minutes(anon, engine):
     assert actions.count("login.failed") == 4 and "login.locked" in actions and "login.refused_locked" in actions
 
 
+def test_thirty_failures_from_one_address_block_it_but_not_other_addresses(app, engine):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, follow_redirects=False, client=("203.0.113.7", 40000)) as sprayer:
+        for i in range(30):  # one password tried on many accounts: no single account reaches its lockout
+            assert login(sprayer, f"staff{i % 10}", "Password123").status_code == 401
+        r = login(sprayer, "grid1")  # even the right password is not checked from this address now
+        assert r.status_code == 429 and "15 分钟" in r.text
+    with TestClient(app, follow_redirects=False, client=("198.51.100.2", 40000)) as colleague:
+        assert login(colleague, "grid1").status_code == 303
+    with Session(engine) as s:
+        refused = s.execute(select(AuditLog).where(AuditLog.action == "login.refused_ip")).scalars().all()
+        grid1 = s.execute(select(Staff).where(Staff.username == "grid1")).scalar_one()
+    assert [(a.ip, a.username) for a in refused] == [("203.0.113.7", "grid1")] and grid1.locked_until is None
+
+
 def test_admin_unlocks_and_the_user_gets_in(anon, admin, engine):
     for _ in range(5):
         login(anon, "grid3", "nope-nope")
