@@ -56,18 +56,20 @@ def record_call(request: Request, session: SessionDep, staff: StaffDep, task_id:
                                      resolved=RESOLVED.get(resolved), satisfaction=score)
     except TicketError as exc:
         return _back(task_id, error=str(exc))
-    ticket = task.ticket
+    ticket, reached = task.ticket, outcome == "reached"
     crud.audit(session=session, staff=staff, action=f"phone_task.{outcome}", target=f"phone_task:{task_id}",
                detail={"ticket": task.ticket_number, "note": note.strip()[:200] or None,
-                       "resolved": RESOLVED.get(resolved), "satisfaction": score,
-                       "ticket_status": ticket.status if ticket else None, "attempts": task.row.attempts},
-               ip=client_ip(request))
-    if outcome == "no_answer":
+                       "resolved": RESOLVED.get(resolved) if reached else None,
+                       "satisfaction": score if reached else None, "attempts": task.row.attempts,
+                       "ticket_status": ticket.status if ticket else None}, ip=client_ip(request))
+    if not reached:
         return _back(task_id, done=f"已记录：第 {task.row.attempts} 次联系不上，任务保留")
-    return _back(task_id, done="已完成" + (f"，工单 {ticket.number} 现为「{STATUSES.get(ticket.status, ticket.status)}」" if ticket else ""))
+    after = f"，工单 {ticket.number} 现为「{STATUSES.get(ticket.status, ticket.status)}」" if ticket else ""
+    return _back(task_id, done="已完成" + after)
 
 
 def _back(task_id: int, *, error: str = "", done: str = "") -> RedirectResponse:
     if error:
-        return RedirectResponse(f"/admin/phone-tasks?task={task_id}&error={quote(error)}#task-{task_id}", status_code=303)
+        return RedirectResponse(f"/admin/phone-tasks?task={task_id}&error={quote(error)}#task-{task_id}",
+                                status_code=303)
     return RedirectResponse(f"/admin/phone-tasks?done={quote(done)}", status_code=303)
