@@ -9,8 +9,8 @@ record the outcome here:
        └──联系不上──▶ pending, attempts + 1, last_error = the note (the next shift sees it)
 
 Scope follows the ticket pages: a task with a ticket is seen by whoever may see that ticket
-(`service.can_see`); one without a ticket by whoever covers the resident's grid; one with neither only by
-the street (街道管理员).
+(`service.can_see`); one without a ticket, or whose ticket has no grid, by whoever covers the resident's
+grid; one with no grid at all only by the street (街道管理员).
 """
 
 from __future__ import annotations
@@ -123,15 +123,15 @@ def _views(session: Session, rows: list[Outbox]) -> list[PhoneTask]:
 
 
 def can_see(task: PhoneTask, actor: Staff | None) -> bool:
-    """The ticket's scope when there is a ticket, else the resident's grid; nothing known: the street only."""
+    """The ticket's scope, else (no ticket, or a ticket without a grid) the resident's grid; no grid: street only."""
     if actor is None:
         return True
     if not actor.active:
         return False
-    if task.ticket is not None:
-        return tickets.can_see(task.ticket, actor)
-    if actor.role == "dept_handler":
-        return False
+    if task.ticket is not None and tickets.can_see(task.ticket, actor):
+        return True
+    if actor.role == "dept_handler" or (task.ticket is not None and task.ticket.grid_id is not None):
+        return False  # a ticket with a grid is that grid's; one without falls back to the resident's grid
     grid = task.grid
     return sees_place(actor, grid_id=grid.id if grid else None, community_id=grid.community_id if grid else None)
 

@@ -124,6 +124,17 @@ def test_grid_worker_sees_only_own_grid_and_is_refused_another(app, engine):
     assert theirs in html and mine not in html
 
 
+def test_a_ticket_without_a_grid_falls_back_to_the_residents_grid(app, engine):
+    number, _ = expired_survey(engine, grid_id=1)
+    with Session(engine) as s:
+        t = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        t.grid_id = t.community_id = None  # reported without a place; the resident is bound to G01
+        s.add(t)
+        s.commit()
+    assert number in client(app, "grid1").get("/admin/phone-tasks").text
+    assert number not in client(app, "grid2").get("/admin/phone-tasks").text
+
+
 def test_community_department_and_street_scope(app, engine):
     number, _ = expired_survey(engine, grid_id=4, text="光明社区的井盖松了")  # G04 is in 光明社区 (community2)
     orphan = rerouted_notice(engine, openid="oNobodyKnown9", text="谁也不认识的居民")
