@@ -50,6 +50,17 @@ def ago(value: datetime | None) -> str:
     return f"{seconds // 86400} 天前"
 
 
+def duration(value: timedelta | None) -> str:
+    """How long something has waited, for staff: 2 天 5 小时, 3 小时, 12 分钟."""
+    if value is None:
+        return "—"
+    minutes = max(0, int(value.total_seconds() // 60))
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days:
+        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
+    return f"{hours} 小时" if hours else f"{minutes} 分钟"
+
+
 def bar_chart(rows: list[tuple[str, int]], *, width: int = 360, color: str = "#2f6fde", href: str | None = None) -> Markup:
     """A horizontal bar chart as inline SVG: one labelled bar per (label, value)."""
     if not rows:
@@ -74,7 +85,7 @@ def bar_chart(rows: list[tuple[str, int]], *, width: int = 360, color: str = "#2
 def make_templates(directory: Path) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env
-    env.filters.update(beijing=beijing, ago=ago)
+    env.filters.update(beijing=beijing, ago=ago, duration=duration)
     env.globals.update(ROLES=ROLES, STATUSES=STATUSES, KINDS=KINDS, HANDOFF=HANDOFF, CHANNELS=CHANNELS,
                        URGENCY=URGENCY, ACTIONS=ACTIONS, bar_chart=bar_chart)
     return templates

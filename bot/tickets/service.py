@@ -524,8 +524,11 @@ def _reopen(session: Session, ticket: Ticket, *, actor: Staff | None, reason: st
 
 
 def record_survey(*, session: Session, ticket: Ticket, resolved: bool, satisfaction: int | None,
-                  now: datetime | None = None, settings: Any = None) -> Ticket:
-    """回访 outcome: solved and satisfied (≥3 or no score) → surveyed → closed; otherwise reopened."""
+                  now: datetime | None = None, settings: Any = None, recorded_by: Staff | None = None,
+                  note: str | None = None) -> Ticket:
+    """回访 outcome: solved and satisfied (≥3 or no score) → surveyed → closed; otherwise reopened.
+
+    `recorded_by`: the staff member who asked the resident by phone (电话回访); the timeline names them."""
     now = now or utcnow()
     if ticket.status != "resolved":
         raise InvalidTransition(f"工单 {ticket.number} 当前为「{STATUSES.get(ticket.status)}」，不在待回访状态")
@@ -533,13 +536,17 @@ def record_survey(*, session: Session, ticket: Ticket, resolved: bool, satisfact
         raise InvalidTransition("满意度为 1–5 分")
     ticket.resolved_confirmed, ticket.satisfaction = resolved, satisfaction
     data = {"resolved": resolved, "satisfaction": satisfaction}
+    label = "居民回访"
+    if recorded_by is not None:
+        data.update(by_phone=True, note=note)
+        label = f"电话回访（{recorded_by.display_name}）"[:64]
     if resolved and (satisfaction is None or satisfaction >= 3):
-        _move(session, ticket, actor=None, action="survey", to="surveyed", now=now, data=data, label="居民回访")
+        _move(session, ticket, actor=recorded_by, action="survey", to="surveyed", now=now, data=data, label=label)
         _close(session, ticket, actor=None, reason="回访：已解决", now=now)
     else:
         why = "回访：问题未解决" if not resolved else f"回访：不满意（{satisfaction} 分）"
-        _event(session, ticket, actor=None, action="survey", from_status="resolved", to_status="resolved", now=now,
-               reason=why, data=data, label="居民回访")
+        _event(session, ticket, actor=recorded_by, action="survey", from_status="resolved", to_status="resolved",
+               now=now, reason=why, data=data, label=label)
         _reopen(session, ticket, actor=None, reason=why, now=now, settings=settings)
     return ticket
 
