@@ -134,25 +134,8 @@ def retry(*, session: Session, outbox_id: int, now: datetime | None = None) -> O
 
 
 def counts(*, session: Session) -> dict[str, int]:
-    """Rows per status, for the admin page and `linli scheduler status`."""
-    rows = session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+    """Rows per status, for the admin page and `linli scheduler status` (phone tasks are calls, not sends:
+    they have their own page)."""
+    rows = session.execute(select(Outbox.status, func.count()).where(Outbox.kind != "phone_task")
+                           .group_by(Outbox.status)).all()
     return {status: n for status, n in rows}
-
-
-def phone_tasks(*, session: Session, open_only: bool = True, limit: int = 200) -> list[Outbox]:
-    """Follow-up calls for staff (a survey that expired, a message outside the 48-hour window)."""
-    stmt = select(Outbox).where(Outbox.kind == "phone_task")
-    if open_only:
-        stmt = stmt.where(Outbox.status == "pending")
-    return list(session.execute(stmt.order_by(Outbox.id).limit(limit)).scalars())
-
-
-def complete_phone_task(*, session: Session, outbox_id: int, note: str | None = None,
-                        now: datetime | None = None) -> Outbox:
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.kind != "phone_task":
-        raise ValueError(f"outbox row {outbox_id} is not a phone task")
-    row.status, row.sent_at, row.last_error = "sent", now or utcnow(), note
-    session.add(row)
-    session.flush()
-    return row
