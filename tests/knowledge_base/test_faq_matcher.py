@@ -160,3 +160,16 @@ def test_the_official_style_evaluation_set_scores_a_small_faq():
     covered = report["covered"]
     assert covered.get("correct", 0) >= 0.7 and covered.get("wrong", 0) <= 0.01
     assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05
+
+
+def test_the_fresh_resident_rules_are_their_own_generator():
+    import random
+
+    from knowledge_base import evaluate
+
+    fresh = {evaluate.resident_query("高龄津贴", "材料", random.Random(n), rules="fresh") for n in range(40)}
+    train = {evaluate.resident_query("高龄津贴", "材料", random.Random(n), rules="train") for n in range(40)}
+    assert not fresh & train and all("高龄" in t or "龄" in t or "玲" in t for t in fresh)
+    report = evaluate.run_official(entries=400, messages_path=None, rules="fresh")
+    assert report["rules"] == "fresh" and report["covered"]["queries"] > 500
+    assert report["covered"].get("wrong", 0) <= 0.01
