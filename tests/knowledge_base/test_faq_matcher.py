@@ -173,3 +173,23 @@ def test_the_fresh_resident_rules_are_their_own_generator():
     report = evaluate.run_official(entries=400, messages_path=None, rules="fresh")
     assert report["rules"] == "fresh" and report["covered"]["queries"] > 500
     assert report["covered"].get("wrong", 0) <= 0.01
+
+
+NEIGHBOURS = [FaqDoc("A", "装修备案遗失了怎么补办？"), FaqDoc("B", "装修备案在哪里办理？"), FaqDoc("C", "装修备案的办理流程是什么？"),
+              FaqDoc("D", "退役军人安置信息填错了如何变更？"), FaqDoc("E", "退役军人优待证在哪里办理？"),
+              FaqDoc("F", "租房备案可以委托他人代办吗？"), FaqDoc("G", "公租房在哪里办理？"),
+              FaqDoc("H", "居住证办理进度怎么查询？"), FaqDoc("I", "居住证明在哪里开具？"), FaqDoc("X", "犬只登记在哪里办？")]
+
+
+def test_words_no_entry_has_do_not_push_a_question_to_a_menu():
+    idx = FaqIndex.build(NEIGHBOURS)
+    for text, code in [("我爸85了，装修备案掉了怎么补办？？", "A"), ("我刚退休，装修备案在哪个窗口办呢。麻烦回复", "B")]:
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, code), text
+
+
+def test_a_service_the_faq_lacks_is_not_answered_with_its_neighbour_on_any_path():
+    idx = FaqIndex.build(NEIGHBOURS)
+    # 优待证 is not 安置 (confident path), 公租房 cut 公|租房 is not 租房备案, 居住证明 is not 居住证
+    for text in ("退役军人优待证信息有误怎么改", "公租房能让家人帮我办吗", "居住证明进度在哪看呢"):
+        assert idx.match(text, today=TODAY).outcome != ANSWER, text
