@@ -123,6 +123,12 @@ _ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enum
 _ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")
+# Spellings a query is re-spelt towards (with the FAQ's own words, see FaqIndex._respell): the literal words of
+# the aspect patterns and the synonym table, so 文见/代半/免废/申清 read as 文件/代办/免费/申请.
+_SPELLINGS = frozenset(
+    w for w in re.findall(r"[\u4e00-\u9fff]+", "|".join(p.pattern for _, p in ASPECT_PATTERNS) + " " + " ".join(
+        [k for k in _SYNONYMS] + [v for vs in _SYNONYMS.values() for v in vs] + list(ASPECT_WORDS))) if len(w) > 1
+)
 
 
 @lru_cache(maxsize=1 << 16)  # entries' questions survive a rebuild
@@ -379,6 +385,7 @@ class FaqIndex:
         self._phr_cache: dict[int, tuple] = {}
         self._aspect_cache: dict[int, frozenset] = {}
         self._names_cache: dict[int, dict] = {}
+        self._spell: dict[str, str | None] | None = None
         return self
 
     def _count_terms(self):
@@ -536,6 +543,58 @@ class FaqIndex:
         wmap = self._weights()[0]
         return {g: wmap[g] for part in subject_runs(normalize(text)) if len(part) > 1 for g in bigrams(sound(part)) if g in wmap}
 
+    RESPELL = True
+    _COMMON_WORD = 100  # jieba dictionary frequency from which a stretch of the query is a word in its own right
+
+    def _spellings(self) -> dict[str, str | None]:
+        """Sound -> the one spelling the FAQ and the matcher's tables use for it (None when two spellings share it)."""
+        if self._spell is None:
+            known = sorted({t[1:] for t in self._vocab if t[0] == "\x01" and len(t) > 2} | _SPELLINGS)
+            table: dict[str, str | None] = {}
+            for w, sw in zip(known, sound_many(known)):
+                table[sw] = w if table.get(sw, w) == w else None
+            self._spell = table
+        return self._spell
+
+    def _respell(self, text: str) -> str:
+        """The query with homophone typos of known words put right (代半 -> 代办, 等记 -> 登记, 文见 -> 文件).
+
+        Bigrams and the fuzzy ratio compare sounds already; aspect patterns, synonyms and jieba read characters,
+        so a typo inside an aspect word used to hide the kind of question asked. A stretch of 2-6 characters is
+        re-spelt only when its sound has exactly one known spelling, one character differs, the stretch is not a
+        common word itself (使用 / 适用 share a sound and are both known, so neither is touched) and the character
+        is not part of a correctly spelt known word; longer stretches first."""
+        if not self.RESPELL:
+            return text
+        table = self._spellings()
+        text = (text or "").translate(_WIDTH).lower()
+        stext = sound(text)
+        if stext == text:
+            return text
+        freq = jieba.dt.FREQ
+        n = len(text)
+        protected = [False] * n  # inside a correctly spelt known word: never changed (资 of 资料 is not 子 of 啥子)
+        fixes = []
+        for i in range(n - 1):
+            for size in range(2, min(6, n - i) + 1):
+                spelt = table.get(stext[i : i + size])
+                if not spelt:
+                    continue
+                piece = text[i : i + size]
+                changed = [k for k in range(size) if piece[k] != spelt[k]]
+                if not changed:
+                    protected[i : i + size] = [True] * size
+                elif len(changed) == 1 and (freq.get(piece) or 0) < self._COMMON_WORD:
+                    fixes.append((size, i, spelt, i + changed[0]))
+        chars = list(text)
+        taken = [False] * n
+        for size, i, spelt, at in sorted(fixes, key=lambda f: (-f[0], f[1])):
+            if protected[at] or any(taken[i : i + size]):
+                continue
+            chars[at] = spelt[at - i]
+            taken[i : i + size] = [True] * size
+        return "".join(chars)
+
     def _subject_cover(self, qsubject: dict[str, float], i: int) -> float:
         total = sum(qsubject.values())
         if not total:
@@ -636,6 +695,7 @@ class FaqIndex:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
         today = today or date.today()
         th = self.thresholds
+        text = self._respell(text)
         norm = normalize(text)
         if not norm:
             return Match(UNKNOWN, None, 0.0, [])

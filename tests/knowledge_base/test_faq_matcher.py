@@ -193,3 +193,21 @@ def test_a_service_the_faq_lacks_is_not_answered_with_its_neighbour_on_any_path(
     # 优待证 is not 安置 (confident path), 公租房 cut 公|租房 is not 租房备案, 居住证明 is not 居住证
     for text in ("退役军人优待证信息有误怎么改", "公租房能让家人帮我办吗", "居住证明进度在哪看呢"):
         assert idx.match(text, today=TODAY).outcome != ANSWER, text
+
+
+def test_a_homophone_typo_in_the_aspect_word_still_answers_the_right_entry():
+    docs = [FaqDoc("Y", "临时救助的政策依据是什么？"), FaqDoc("Z", "临时救助通过什么方式发放？"),
+            FaqDoc("P", "临时救助的办理流程是什么？"), FaqDoc("Q", "临时救助可以委托他人代办吗？"),
+            FaqDoc("M", "办理临时救助需要提交哪些材料？"), FaqDoc("X", "犬只登记在哪里办？")]
+    idx = FaqIndex.build(docs)
+    for text, code in [("临时救助政策文见是啥", "Y"), ("临时救助能代半吗", "Q"), ("临时救助要带啥资料", "M")]:
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, code), text
+    assert idx._respell("临时救助政策文见是啥") == "临时救助政策文件是啥"
+    assert idx._respell("临时救助要带啥资料") == "临时救助要带啥资料"  # 资 of 资料 is never the 子 of 啥子
+
+
+def test_respelling_leaves_words_alone_when_two_known_spellings_share_the_sound():
+    idx = FaqIndex.build([FaqDoc("U", "维修资金使用在哪里办理？"), FaqDoc("V", "高龄津贴的适用对象有哪些？")])
+    assert idx._respell("维修资金适用在哪办") == "维修资金适用在哪办"
+    assert idx._respell("高龄今贴适用哪些人") == "高龄津贴适用哪些人"
