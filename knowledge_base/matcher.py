@@ -328,6 +328,7 @@ class Thresholds:
     margin: float = 0.13  # ... and this lead over the runner-up
     aspect_margin: float = 0.06  # a smaller lead suffices when only the best entry has the aspects asked about
     aspect_answer: float = 0.45  # answer the only close entry that has the aspects asked about, from this confidence
+    aspect_floor: float = 0.40  # ... the sole fit may score this low when the best candidate reaches aspect_answer
     aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
     subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
     names_found: float = 0.4  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
@@ -671,9 +672,10 @@ class FaqIndex:
         if not asked or not self.ASPECT_CHECK:
             return None
         floor = max(th.aspect_answer, th.menu)
-        close = [r for r in ranked if r[0] >= floor - th.aspect_lead]  # the others cannot change the outcome
-        if not close or close[0][0] < floor:
+        if not ranked or ranked[0][0] < floor:
             return None
+        low = min(th.aspect_floor, floor)
+        close = [r for r in ranked if r[0] >= low - th.aspect_lead]  # the others cannot change the outcome
         wmap, unknown = self._weights()
         qsubject = self._query_subject(text)
         fits: list[tuple[float, int]] = []
@@ -685,7 +687,7 @@ class FaqIndex:
                 fits.append((s, i))
                 if len(fits) == 2:
                     break
-        if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
+        if not fits or fits[0][0] < low:
             return None
         if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
             return None

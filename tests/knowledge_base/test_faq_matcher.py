@@ -211,3 +211,16 @@ def test_respelling_leaves_words_alone_when_two_known_spellings_share_the_sound(
     idx = FaqIndex.build([FaqDoc("U", "维修资金使用在哪里办理？"), FaqDoc("V", "高龄津贴的适用对象有哪些？")])
     assert idx._respell("维修资金适用在哪办") == "维修资金适用在哪办"
     assert idx._respell("高龄今贴适用哪些人") == "高龄津贴适用哪些人"
+
+
+def test_the_only_entry_with_the_aspect_asked_is_answered_even_below_its_louder_siblings():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.official_faq(2000, seed=11)]
+    code = next(d.code for d in docs if d.question == "对老年优待卡审核结果有异议如何申请复核？")
+    text = "我爸85了，老年优待卡审核没过怎么办"
+    m = FaqIndex.build(docs).match(text, today=TODAY)
+    assert (m.outcome, m.code) == (ANSWER, code) and m.score < 0.45  # louder siblings (流程, 补办) score higher
+    assert FaqIndex.build(docs, Thresholds(aspect_floor=0.45)).match(text, today=TODAY).outcome == MENU
+    without = FaqIndex.build([d for d in docs if d.code != code])
+    assert without.match(text, today=TODAY).outcome != ANSWER  # the entry missing: never its sibling
