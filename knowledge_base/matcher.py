@@ -60,7 +60,7 @@ _SYNONYMS = {
     "什么": ("啥子", "啥", "哪些", "什么样的", "什么样", "哪个"),
     "什么时候": ("啥时候", "什么时间", "何时", "几号", "几月", "哪天"),
     "发放": ("到账", "发钱", "打款", "发下来"),
-    "哪里": ("哪儿", "哪个地方", "什么地方", "在哪", "去哪", "哪个窗口", "办理地点", "地点"),
+    "哪里": ("哪儿", "哪个地方", "什么地方", "在哪里", "去哪里", "在哪", "去哪", "哪个窗口", "办理地点", "地点"),
     "材料": ("资料", "证件材料", "手续材料", "证明材料"),
     "可以": ("能不能", "可不可以", "能否", "是否可以", "可否", "支持"),
     "需要": ("需不需要", "是否需要", "要不要", "用不用", "得要"),
@@ -439,6 +439,9 @@ class FaqIndex:
     # in the query) + FUZZ * (rapidfuzz ratio, or 0.9 * partial ratio, with that phrasing)
     QCOV, PCOV, FUZZ = 0.5, 0.3, 0.2
     LIGHT = 0.3  # weight factor of LIGHT_WORDS
+    # A query bigram no entry has (我刚退休、我爸85了) weighs this share of the rarest known term: it lowers every
+    # candidate's confidence alike, so at full weight persona openers pushed right answers under the cut-offs.
+    UNKNOWN = 0.5
 
     def _weights(self) -> tuple[dict[str, float], float]:
         if self._wmap is None:
@@ -477,6 +480,7 @@ class FaqIndex:
     def _query_terms(self, snorm: str, qwords: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float], float]:
         """The query's bigrams and words with weights (a word unknown as a word weighs as its first bigram)."""
         wmap, unknown = self._weights()
+        unknown *= self.UNKNOWN
         grams = {g: wmap.get(g, unknown) for g in bigrams(snorm)}
         wds = {wd: wmap.get("\x01" + wd) or wmap.get(wd[:2], unknown) for wd in qwords}
         return grams, wds, sum(grams.values()) + sum(wds.values())
@@ -643,7 +647,7 @@ class FaqIndex:
                 found = names[n] = self._rare_words(phrasing)
             total = sum(w for _, w in found)
             said = [(name, w) for name, w in found if name in snorm  # 租房 inside the query's 公租房 is not said
-                    and not any(name in q and len(q) > len(name) and q not in self._sounds_of(i) for q in qnames)]
+                    and not any(_fused(name, q) and q not in self._sounds_of(i) for q in qnames)]
             share = sum(w for _, w in said) / total if total else 1.0
             best = max(best, share)
             if best >= self.thresholds.names_found:
@@ -728,6 +732,16 @@ class FaqIndex:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
             return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])
+
+
+def _fused(name: str, word: str) -> bool:
+    """`name` sits inside the longer query word fused with a single character (租房 in 公租房, 廉租房): another
+    service. With a whole word beside it (退休 + 职工, as jieba sometimes cuts 我刚退休，职工医保) it is still said."""
+    at = word.find(name)
+    if at < 0 or len(word) == len(name):
+        return False
+    rest = (word[:at], word[at + len(name) :])
+    return any(len(r) == 1 for r in rest)
 
 
 def _phrasings(doc: FaqDoc) -> tuple[str, ...]:

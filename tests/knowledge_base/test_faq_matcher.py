@@ -224,3 +224,24 @@ def test_the_only_entry_with_the_aspect_asked_is_answered_even_below_its_louder_
     assert FaqIndex.build(docs, Thresholds(aspect_floor=0.45)).match(text, today=TODAY).outcome == MENU
     without = FaqIndex.build([d for d in docs if d.code != code])
     assert without.match(text, today=TODAY).outcome != ANSWER  # the entry missing: never its sibling
+
+
+def test_a_persona_opener_no_longer_pushes_a_question_to_a_menu():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.official_faq(2000, seed=11)]
+    idx = FaqIndex.build(docs)
+    where = next(d.code for d in docs if d.question == "职工医保在哪里办理？")
+    for text in ("我刚退休，职工医保在哪里办", "职工医保在哪里办"):  # jieba cuts 退休职工 as one word
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, where), text
+    m = idx.match("我刚退休，装修备案掉了怎么补办", today=TODAY)
+    assert m.outcome == ANSWER and idx.get(m.code).question == "装修备案遗失了怎么补办？"
+    assert normalize("居住证在哪里办理") == "居住证哪里办理"  # not 哪里里
+
+
+def test_a_name_fused_with_one_character_is_another_service():
+    idx = FaqIndex.build([FaqDoc("F", "租房备案可以委托他人代办吗？"), FaqDoc("G", "租房备案在哪里办理？"),
+                          FaqDoc("X", "犬只登记在哪里办？")])
+    for text in ("公租房在哪里办", "廉租房能让家人帮我办吗"):
+        assert idx.match(text, today=TODAY).outcome != ANSWER, text
