@@ -152,23 +152,28 @@ def subject(norm: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-def subject_runs(norm: str) -> tuple[str, ...]:
-    """The subject's runs of content words: jieba words that are not stop, light, asking or connecting words, joined
-    while adjacent. Joined, a name jieba cuts apart (公|租房, 居住|正明) is still compared whole."""
-    runs, cur = [], ""
+def subject_tokens(norm: str) -> tuple[tuple[str, ...], ...]:
+    """The subject's runs of content words: jieba words that are not stop, light, asking or connecting words, kept
+    together while adjacent."""
+    runs, cur = [], []
     for chunk in subject(norm).split(" "):
         for piece in _PIECES_RE.split(chunk):
             for w in (_cut(piece) if piece else ()):
                 if w in _STOPWORDS or w in LIGHT_WORDS or w in _ASKING_WORDS or _PIECES_RE.fullmatch(w):
                     if cur:
-                        runs.append(cur)
-                    cur = ""
+                        runs.append(tuple(cur))
+                    cur = []
                 else:
-                    cur += w
+                    cur.append(w)
         if cur:
-            runs.append(cur)
-        cur = ""
+            runs.append(tuple(cur))
+        cur = []
     return tuple(runs)
+
+
+def subject_runs(norm: str) -> tuple[str, ...]:
+    """The runs of `subject_tokens` joined: a name jieba cuts apart (公|租房, 居住|正明) is still compared whole."""
+    return tuple("".join(run) for run in subject_tokens(norm))
 
 
 _SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
@@ -600,6 +605,19 @@ class FaqIndex:
             taken[i : i + size] = [True] * size
         return "".join(chars)
 
+    def _fused_words(self, norm: str) -> tuple[str, ...]:
+        """Sounds of a single character joined to the content word beside it when the FAQ never uses that character
+        as a word of its own (公|租房 -> 公租房, not 办|居住证): with _fused, 租房 there is not said."""
+        out = []
+        for run in subject_tokens(norm):
+            for k, w in enumerate(run):
+                if len(w) == 1 and "\x01" + w not in self._vocab and _NAME_TAGS.match(_pos(w)):
+                    left = run[k - 1] if k else ""
+                    right = run[k + 1] if k + 1 < len(run) else ""
+                    if len(left) > 1 or len(right) > 1:
+                        out.append(sound((left if len(left) > 1 else "") + w + (right if len(right) > 1 else "")))
+        return tuple(out)
+
     def _subject_cover(self, qsubject: dict[str, float], i: int) -> float:
         total = sum(qsubject.values())
         if not total:
@@ -611,10 +629,10 @@ class FaqIndex:
     def _fits(asked: frozenset, has: frozenset) -> bool:
         return all(a in has or _FITS.get(a, frozenset()) & has for a in asked)
 
-    def _named(self, snorm: str, qnames: tuple[str, ...], i: int) -> bool:
+    def _named(self, snorm: str, qnames: tuple[str, ...], i: int, qruns: tuple[str, ...] = ()) -> bool:
         """The query names this entry's service: enough of the entry's rare words, and no word of the query that
         the entry only holds across its own word boundaries (居住证 inside 居住|证明)."""
-        if self._names_found(snorm, i, qnames) < self.thresholds.names_found:
+        if self._names_found(snorm, i, qnames + qruns) < self.thresholds.names_found:
             return False
         for w in qnames:
             if not any(self._unbroken(w, p) for p in self._phrasings[i]):
@@ -655,7 +673,8 @@ class FaqIndex:
         return best
 
     def _sounds_of(self, i: int) -> str:
-        return self._doc_phrasings(i)[1][0][0]
+        """The sounds of all the entry's phrasings (question and alternatives), joined."""
+        return "\x00".join(p for p, _, _ in self._doc_phrasings(i)[1])
 
     def _rare_words(self, phrasing: str) -> list[tuple[str, float]]:
         cut = max(30, 0.015 * len(self.docs))
@@ -668,7 +687,7 @@ class FaqIndex:
                 found.append((sound(w), float(self._idf[tid])))
         return found
 
-    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list) -> int | None:
+    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list, qruns: tuple[str, ...] = ()) -> int | None:
         """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
         or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
         th = self.thresholds
@@ -687,7 +706,7 @@ class FaqIndex:
             if fits and s < fits[0][0] - th.aspect_lead:
                 break
             if (self._fits(asked, self._doc_aspects(i)) and self._subject_cover(qsubject, i) >= th.subject_cover
-                    and self._named(snorm, qnames, i)):
+                    and self._named(snorm, qnames, i, qruns)):
                 fits.append((s, i))
                 if len(fits) == 2:
                     break
@@ -717,14 +736,15 @@ class FaqIndex:
         runner = cands[1].score if len(cands) > 1 else 0.0
         qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
                        and not _ASPECT_RE.search(w))
+        qruns = self._fused_words(norm)
         if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._fits(aspects(text), self._doc_aspects(ranked[0][3])) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
-        ) and self._named(snorm, qnames, ranked[0][3]) and (
+        ) and self._named(snorm, qnames, ranked[0][3], qruns) and (
             not aspects(text) or self._subject_cover(self._query_subject(text), ranked[0][3]) >= th.subject_cover
         ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
-        chosen = self._by_aspect(text, snorm, qnames, ranked)
+        chosen = self._by_aspect(text, snorm, qnames, ranked, qruns)
         if chosen is not None:
             k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
@@ -732,6 +752,18 @@ class FaqIndex:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
             return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])
+
+
+# jieba's part of speech for a single character that can begin or end a name (公|租房, 群|租房); verbs,
+# prepositions and adverbs (弄|职工医保, 按|文件, 刚|退休) cannot.
+_NAME_TAGS = re.compile(r"^(n|ng|nr|ns|nz|a|ag|b|zg|j)$")
+
+
+@lru_cache(maxsize=4096)
+def _pos(char: str) -> str:
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(char, "x")
 
 
 def _fused(name: str, word: str) -> bool:
