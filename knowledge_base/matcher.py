@@ -116,6 +116,10 @@ _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Official framing that names no service (本市户籍人员申领…): never required of the query, however rare in a small FAQ.
 _BOILERPLATE = frozenset("本市 本区 本地 本人 人员 居民 个人 市民 申领 提交 相关 具体 户籍 常住 满足 哪些 政策 规定 以及 是否 能否 可否".split())
+# Who the resident asks for (我爸85了、家里老人问、子女可以代办吗): not part of the service asked about, so an entry
+# need not say them to cover the query's subject (they still count in the confidence).
+_PERSON_WORDS = frozenset("""老人 老人家 老年人 老爷子 老太太 老伴 老头 老太 爸 妈 爸爸 妈妈 父亲 母亲 父母 爷爷 奶奶 外公 外婆 姥姥 姥爷
+    公公 婆婆 孩子 子女 儿子 女儿 儿女 孙子 孙女 老公 老婆 媳妇 丈夫 妻子 家人 家属 亲属 本人 自己 我们 俺 俺家 咱 咱家 家里人""".split())
 # Question words that say nothing about the service: left out of the query's subject.
 _ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
 # All patterns in one regex (a named group each): one pass over the text instead of one search per label.
@@ -549,9 +553,14 @@ class FaqIndex:
         """The query's subject as weighted sound bigrams: runs of content words (so 公租房 cut 公|租房 keeps 公租),
         without the bigrams no entry has. Those (我刚退休、我爸85了、麻烦回复) cannot tell entries apart; left in, they
         pushed most persona-led questions under the cover. A service the FAQ lacks is still refused: its known part
-        must be covered, and the names check asks for the entry's own rare words."""
+        must be covered, and the names check asks for the entry's own rare words. Person words (老人、子女、本人)
+        are left out: who asks is not what is asked about."""
         wmap = self._weights()[0]
-        return {g: wmap[g] for part in subject_runs(normalize(text)) if len(part) > 1 for g in bigrams(sound(part)) if g in wmap}
+        grams: dict[str, float] = {}
+        for run in subject_tokens(normalize(text)):
+            for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
+                grams.update((g, wmap[g]) for g in bigrams(sound(part)) if len(part) > 1 and g in wmap)
+        return grams
 
     RESPELL = True
     _COMMON_WORD = 100  # jieba dictionary frequency from which a stretch of the query is a word in its own right

@@ -245,3 +245,17 @@ def test_a_name_fused_with_one_character_is_another_service():
                           FaqDoc("X", "犬只登记在哪里办？")])
     for text in ("公租房在哪里办", "廉租房能让家人帮我办吗"):
         assert idx.match(text, today=TODAY).outcome != ANSWER, text
+
+
+def test_who_the_resident_asks_for_is_not_part_of_the_service():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.official_faq(2000, seed=11)]
+    idx = FaqIndex.build(docs)
+    for text, question in [("家里老人问犬只登记要拿什么证件去", "申领犬只登记需要携带哪些证件？"),
+                           ("家里老人问廉租房政策文件是啥", "廉租房的政策依据是什么？")]:
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == ANSWER and idx.get(m.code).question == question, text
+    # a person word that is part of the service name still has to match it
+    gone = FaqIndex.build([d for d in docs if "老年人免费体检" not in d.question])
+    assert gone.match("老人免费体检在哪里办", today=TODAY).outcome != ANSWER
