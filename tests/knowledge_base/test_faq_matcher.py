@@ -259,3 +259,9 @@ def test_who_the_resident_asks_for_is_not_part_of_the_service():
     # a person word that is part of the service name still has to match it
     gone = FaqIndex.build([d for d in docs if "老年人免费体检" not in d.question])
     assert gone.match("老人免费体检在哪里办", today=TODAY).outcome != ANSWER
+
+
+def test_where_it_is_accepted_is_read_as_the_place_aspect_whole():
+    from knowledge_base.matcher import aspects, subject_runs
+
+    assert aspects("遗属补助哪里受理") == {"地点"} and subject_runs(normalize("遗属补助哪里受理")) == ("遗属补助",)
