@@ -549,18 +549,25 @@ class FaqIndex:
             self._aspect_cache[i] = found
         return found
 
+    # Bigrams no entry has count this share of an unknown term in the subject cover, and only against an entry
+    # whose own name the query says just in part: 创业担保|贷款 is not 助学贷款 (a service the FAQ lacks), while
+    # 我刚退休，职工医保 says all of 职工医保 and the persona words do not count.
+    COVER_UNKNOWN = 0.2
+
     def _query_subject(self, text: str) -> dict[str, float]:
         """The query's subject as weighted sound bigrams: runs of content words (so 公租房 cut 公|租房 keeps 公租),
         without the bigrams no entry has. Those (我刚退休、我爸85了、麻烦回复) cannot tell entries apart; left in, they
         pushed most persona-led questions under the cover. A service the FAQ lacks is still refused: its known part
         must be covered, and the names check asks for the entry's own rare words. Person words (老人、子女、本人)
         are left out: who asks is not what is asked about."""
-        wmap = self._weights()[0]
+        wmap, unknown = self._weights()
         grams: dict[str, float] = {}
         for run in subject_tokens(normalize(text)):
             for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
-                grams.update((g, wmap[g]) for g in bigrams(sound(part)) if len(part) > 1 and g in wmap)
-        return grams
+                if len(part) > 1:
+                    grams.update((g, wmap.get(g, 0.0)) for g in bigrams(sound(part)))
+        strange = sum(1 for w in grams.values() if not w) * unknown * self.COVER_UNKNOWN
+        return {g: w for g, w in grams.items() if w}, strange
 
     RESPELL = True
     _COMMON_WORD = 100  # jieba dictionary frequency from which a stretch of the query is a word in its own right
@@ -627,12 +634,16 @@ class FaqIndex:
                         out.append(sound((left if len(left) > 1 else "") + w + (right if len(right) > 1 else "")))
         return tuple(out)
 
-    def _subject_cover(self, qsubject: dict[str, float], i: int) -> float:
-        total = sum(qsubject.values())
+    def _subject_cover(self, qsubject: tuple[dict[str, float], float], i: int, snorm: str = "",
+                       qnames: tuple[str, ...] = ()) -> float:
+        known, strange = qsubject
+        total = sum(known.values())
+        if strange and snorm and self._names_found(snorm, i, qnames, full=True) < 1.0:
+            total += strange
         if not total:
             return 0.0
         every, _ = self._doc_phrasings(i)
-        return sum(w for g, w in qsubject.items() if g in every) / total
+        return sum(w for g, w in known.items() if g in every) / total
 
     @staticmethod
     def _fits(asked: frozenset, has: frozenset) -> bool:
@@ -662,7 +673,7 @@ class FaqIndex:
             at = sp.find(w, at + 1)
         return False
 
-    def _names_found(self, snorm: str, i: int, qnames: tuple[str, ...] = ()) -> float:
+    def _names_found(self, snorm: str, i: int, qnames: tuple[str, ...] = (), full: bool = False) -> float:
         """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
         compared as sounds, for the best of the entry's phrasings (the question first: alternatives are cut by jieba
         only when it falls short). 'Subject covered' alone lets 公租房 match 廉租房 and 经营许可 match 占道经营许可."""
@@ -677,7 +688,7 @@ class FaqIndex:
                     and not any(_fused(name, q) and q not in self._sounds_of(i) for q in qnames)]
             share = sum(w for _, w in said) / total if total else 1.0
             best = max(best, share)
-            if best >= self.thresholds.names_found:
+            if best >= (1.0 if full else self.thresholds.names_found):
                 break
         return best
 
@@ -714,8 +725,8 @@ class FaqIndex:
         for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
             if fits and s < fits[0][0] - th.aspect_lead:
                 break
-            if (self._fits(asked, self._doc_aspects(i)) and self._subject_cover(qsubject, i) >= th.subject_cover
-                    and self._named(snorm, qnames, i, qruns)):
+            if (self._fits(asked, self._doc_aspects(i)) and self._named(snorm, qnames, i, qruns)
+                    and self._subject_cover(qsubject, i, snorm, qnames + qruns) >= th.subject_cover):
                 fits.append((s, i))
                 if len(fits) == 2:
                     break
@@ -750,7 +761,8 @@ class FaqIndex:
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
         ) and self._named(snorm, qnames, ranked[0][3], qruns) and (
-            not aspects(text) or self._subject_cover(self._query_subject(text), ranked[0][3]) >= th.subject_cover
+            not aspects(text)
+            or self._subject_cover(self._query_subject(text), ranked[0][3], snorm, qnames + qruns) >= th.subject_cover
         ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
         chosen = self._by_aspect(text, snorm, qnames, ranked, qruns)

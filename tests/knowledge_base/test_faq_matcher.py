@@ -265,3 +265,14 @@ def test_where_it_is_accepted_is_read_as_the_place_aspect_whole():
     from knowledge_base.matcher import aspects, subject_runs
 
     assert aspects("遗属补助哪里受理") == {"地点"} and subject_runs(normalize("遗属补助哪里受理")) == ("遗属补助",)
+
+
+def test_a_service_the_faq_lacks_is_not_answered_by_the_one_sharing_part_of_its_name():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.synthetic_faq(300, seed=3) if "创业担保贷款" not in d.question]
+    idx = FaqIndex.build(docs)
+    assert idx.match("创业担保贷款办到哪一步了怎么查", today=TODAY).outcome != ANSWER  # not 助学贷款
+    for text in ("助学贷款办到哪一步了怎么查", "我刚退休，助学贷款办到哪一步了怎么查"):
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == ANSWER and idx.get(m.code).question == "助学贷款办理进度怎么查询？", text
