@@ -340,7 +340,7 @@ class Thresholds:
     aspect_floor: float = 0.40  # ... the sole fit may score this low when the best candidate reaches aspect_answer
     aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
     subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
-    names_found: float = 0.4  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
+    names_found: float = 0.3  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
