@@ -276,3 +276,10 @@ def test_a_service_the_faq_lacks_is_not_answered_by_the_one_sharing_part_of_its_
     for text in ("助学贷款办到哪一步了怎么查", "我刚退休，助学贷款办到哪一步了怎么查"):
         m = idx.match(text, today=TODAY)
         assert m.outcome == ANSWER and idx.get(m.code).question == "助学贷款办理进度怎么查询？", text
+
+
+def test_renovation_is_not_a_question_about_changing_details():
+    from knowledge_base.matcher import aspects
+
+    assert aspects("农村危房改造在哪办") == {"地点"}
+    assert aspects("信息错了咋改") == {"变更"} and aspects("信息要改怎么办") == {"变更"}
