@@ -137,12 +137,29 @@ _SPELLINGS = frozenset(
 
 
 @lru_cache(maxsize=1 << 16)  # entries' questions survive a rebuild
-def aspects(text: str) -> frozenset[str]:
-    """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked."""
-    found: set[str] = set()
+def _clause_labels(text: str) -> tuple[tuple[str, ...], ...]:
+    """Per clause, the aspect labels its (normalised) wording matches, once per match."""
+    out = []
     for clause in _CLAUSE_RE.split(text or ""):
         norm = normalize(clause)
-        labels = {_ASPECT_LABELS[m.lastgroup] for m in _ASPECT_ANY.finditer(norm)} if norm else set()
+        out.append(tuple(_ASPECT_LABELS[m.lastgroup] for m in _ASPECT_ANY.finditer(norm)) if norm else ())
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def aspects(text: str, name: frozenset = frozenset()) -> frozenset[str]:
+    """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked.
+
+    `name`: labels the service's own name matches (献血费用返还 -> 费用, 营业执照变更 -> 变更); one match of each
+    is not a question ("献血费用返还流程是啥" asks 流程; "…要交费用吗" still asks 费用)."""
+    found: set[str] = set()
+    pending = set(name)
+    for matched in _clause_labels(text):
+        counts = Counter(matched)
+        for label in [lb for lb in pending if counts[lb]]:
+            counts[label] -= 1
+            pending.discard(label)
+        labels = {lb for lb, c in counts.items() if c > 0}
         for label in list(labels):
             labels.difference_update(_ASPECT_IMPLIES.get(label, ()))
         if len(labels) > 1:
@@ -542,13 +559,15 @@ class FaqIndex:
 
     ASPECT_CHECK = True  # switch for experiments in knowledge_base.evaluate
 
-    def _doc_aspects(self, i: int) -> frozenset[str]:
-        found = self._aspect_cache.get(i)
+    def _doc_aspects(self, i: int, name: frozenset = frozenset()) -> frozenset[str]:
+        found = self._aspect_cache.get((i, name))
         if found is None:
             doc = self.docs[i]
-            found = frozenset().union(*(aspects(t) for t in (doc.question, *doc.alternatives)))
-            self._aspect_cache[i] = found
+            found = frozenset().union(*(aspects(t, name) for t in (doc.question, *doc.alternatives)))
+            self._aspect_cache[(i, name)] = found
         return found
+
+    NAME_SIBLINGS = 4  # shortlisted entries of the service, all with the label, before it is read as part of the name
 
     # Bigrams no entry has count this share of an unknown term in the subject cover, and only against an entry
     # whose own name the query says just in part: 创业担保|贷款 is not 助学贷款 (a service the FAQ lacks), while
@@ -720,14 +739,31 @@ class FaqIndex:
             return None
         low = min(th.aspect_floor, floor)
         close = [r for r in ranked if r[0] >= low - th.aspect_lead]  # the others cannot change the outcome
-        wmap, unknown = self._weights()
         qsubject = self._query_subject(text)
+
+        def same_service(i: int) -> bool:
+            return (self._named(snorm, qnames, i, qruns)
+                    and self._subject_cover(qsubject, i, snorm, qnames + qruns) >= th.subject_cover)
+
+        name: frozenset = frozenset()
+        maybe = asked if self.NAME_SIBLINGS and len(ranked) >= self.NAME_SIBLINGS else frozenset()
+        for _, _, _, i in ranked[: self.NAME_SIBLINGS]:  # cheap first look: the best few share an asked label
+            maybe = maybe & self._doc_aspects(i)
+            if not maybe:
+                break
+        if maybe:  # a label every entry of the service has comes from its name (献血费用返还: 费用)
+            siblings = [i for _, _, _, i in ranked if self._subject_cover(qsubject, i) >= th.subject_cover]
+            if len(siblings) >= self.NAME_SIBLINGS:
+                name = asked.intersection(*(self._doc_aspects(i) for i in siblings))
+                if name:
+                    asked = aspects(text, name)
+                    if not asked:
+                        return None
         fits: list[tuple[float, int]] = []
         for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
             if fits and s < fits[0][0] - th.aspect_lead:
                 break
-            if (self._fits(asked, self._doc_aspects(i)) and self._named(snorm, qnames, i, qruns)
-                    and self._subject_cover(qsubject, i, snorm, qnames + qruns) >= th.subject_cover):
+            if self._fits(asked, self._doc_aspects(i, name)) and same_service(i):
                 fits.append((s, i))
                 if len(fits) == 2:
                     break

@@ -283,3 +283,17 @@ def test_renovation_is_not_a_question_about_changing_details():
 
     assert aspects("农村危房改造在哪办") == {"地点"}
     assert aspects("信息错了咋改") == {"变更"} and aspects("信息要改怎么办") == {"变更"}
+
+
+def test_an_aspect_word_in_the_service_name_is_not_the_question():
+    from knowledge_base import evaluate
+    from knowledge_base.matcher import aspects
+
+    assert aspects("献血费用返还流程是啥") == {"费用"}
+    assert aspects("献血费用返还流程是啥", frozenset({"费用"})) == {"流程"}
+    assert aspects("献血费用返还要交费吗", frozenset({"费用"})) == {"费用"}
+    idx = FaqIndex.build([d for d, _ in evaluate.official_faq(2000, seed=11)])
+    for text, question in [("献血费用返还流程是啥", "献血费用返还的申办程序是怎样的？"),
+                           ("献血费用返还要交费吗", "献血费用返还需要缴纳哪些费用？")]:
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == ANSWER and idx.get(m.code).question == question, text
