@@ -600,6 +600,7 @@ class FaqIndex:
             for w, sw in zip(known, sound_many(known)):
                 table[sw] = w if table.get(sw, w) == w else None
             self._spell = table
+            self._spell_heads = frozenset(k[:2] for k in table)
         return self._spell
 
     def _respell(self, text: str) -> str:
@@ -621,7 +622,10 @@ class FaqIndex:
         n = len(text)
         protected = [False] * n  # inside a correctly spelt known word: never changed (资 of 资料 is not 子 of 啥子)
         fixes = []
+        heads = self._spell_heads
         for i in range(n - 1):
+            if stext[i : i + 2] not in heads:  # no known spelling starts with these two sounds
+                continue
             for size in range(2, min(6, n - i) + 1):
                 spelt = table.get(stext[i : i + size])
                 if not spelt:
