@@ -177,19 +177,21 @@ def subject(norm: str) -> str:
 def subject_tokens(norm: str) -> tuple[tuple[str, ...], ...]:
     """The subject's runs of content words: jieba words that are not stop, light, asking or connecting words, kept
     together while adjacent."""
-    runs, cur = [], []
-    for chunk in subject(norm).split(" "):
-        for piece in _PIECES_RE.split(chunk):
-            for w in (_cut(piece) if piece else ()):
-                if w in _STOPWORDS or w in LIGHT_WORDS or w in _ASKING_WORDS or _PIECES_RE.fullmatch(w):
-                    if cur:
-                        runs.append(tuple(cur))
-                    cur = []
-                else:
-                    cur.append(w)
-        if cur:
-            runs.append(tuple(cur))
-        cur = []
+    # jieba's cut of the whole text (cached, as `words` cuts it); a word touching an aspect match ends a run
+    aspect_at = {k for m in _ASPECT_RE.finditer(norm) for k in range(m.start(), m.end())}
+    runs, cur, at = [], [], 0
+    for piece in _PIECES_RE.split(norm):
+        for w in (_cut(piece) if piece else ()):
+            start, at = at, at + len(w)
+            if (w in _STOPWORDS or w in LIGHT_WORDS or w in _ASKING_WORDS or _PIECES_RE.fullmatch(w)
+                    or (aspect_at and any(k in aspect_at for k in range(start, at)))):
+                if cur:
+                    runs.append(tuple(cur))
+                cur = []
+            else:
+                cur.append(w)
+    if cur:
+        runs.append(tuple(cur))
     return tuple(runs)
 
 
@@ -731,7 +733,8 @@ class FaqIndex:
                 found.append((sound(w), float(self._idf[tid])))
         return found
 
-    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list, qruns: tuple[str, ...] = ()) -> int | None:
+    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list, qruns: tuple[str, ...] = (),
+                   qsubject: tuple | None = None) -> int | None:
         """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
         or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
         th = self.thresholds
@@ -743,39 +746,44 @@ class FaqIndex:
             return None
         low = min(th.aspect_floor, floor)
         close = [r for r in ranked if r[0] >= low - th.aspect_lead]  # the others cannot change the outcome
-        qsubject = self._query_subject(text)
+        qsubject = qsubject or self._query_subject(text)
 
         def same_service(i: int) -> bool:
             return (self._named(snorm, qnames, i, qruns)
                     and self._subject_cover(qsubject, i, snorm, qnames + qruns) >= th.subject_cover)
 
-        name: frozenset = frozenset()
-        maybe = asked if self.NAME_SIBLINGS and len(ranked) >= self.NAME_SIBLINGS else frozenset()
+        def sole_fit(asked: frozenset, name: frozenset) -> int | None:
+            fits: list[tuple[float, int]] = []
+            for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
+                if fits and s < fits[0][0] - th.aspect_lead:
+                    break
+                if self._fits(asked, self._doc_aspects(i, name)) and same_service(i):
+                    fits.append((s, i))
+                    if len(fits) == 2:
+                        break
+            if not fits or fits[0][0] < low:
+                return None
+            if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
+                return None
+            return fits[0][1]
+
+        chosen = sole_fit(asked, frozenset())
+        if chosen is not None or not self.NAME_SIBLINGS or len(ranked) < self.NAME_SIBLINGS:
+            return chosen
+        # No sole fit: perhaps a label every entry of the service has comes from its name (献血费用返还: 费用)
+        maybe = asked
         for _, _, _, i in ranked[: self.NAME_SIBLINGS]:  # cheap first look: the best few share an asked label
             maybe = maybe & self._doc_aspects(i)
             if not maybe:
-                break
-        if maybe:  # a label every entry of the service has comes from its name (献血费用返还: 费用)
-            siblings = [i for _, _, _, i in ranked if self._subject_cover(qsubject, i) >= th.subject_cover]
-            if len(siblings) >= self.NAME_SIBLINGS:
-                name = asked.intersection(*(self._doc_aspects(i) for i in siblings))
-                if name:
-                    asked = aspects(text, name)
-                    if not asked:
-                        return None
-        fits: list[tuple[float, int]] = []
-        for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
-            if fits and s < fits[0][0] - th.aspect_lead:
-                break
-            if self._fits(asked, self._doc_aspects(i, name)) and same_service(i):
-                fits.append((s, i))
-                if len(fits) == 2:
-                    break
-        if not fits or fits[0][0] < low:
+                return None
+        siblings = [i for _, _, _, i in ranked if self._subject_cover(qsubject, i) >= th.subject_cover]
+        if len(siblings) < self.NAME_SIBLINGS:
             return None
-        if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
+        name = asked.intersection(*(self._doc_aspects(i) for i in siblings))
+        if not name:
             return None
-        return fits[0][1]
+        asked = aspects(text, name)
+        return sole_fit(asked, name) if asked else None
 
     def match(self, text: str, *, today: date | None = None) -> Match:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
@@ -798,15 +806,16 @@ class FaqIndex:
         qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
                        and not _ASPECT_RE.search(w))
         qruns = self._fused_words(norm)
+        qsubject = self._query_subject(text)
         if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._fits(aspects(text), self._doc_aspects(ranked[0][3])) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
         ) and self._named(snorm, qnames, ranked[0][3], qruns) and (
             not aspects(text)
-            or self._subject_cover(self._query_subject(text), ranked[0][3], snorm, qnames + qruns) >= th.subject_cover
+            or self._subject_cover(qsubject, ranked[0][3], snorm, qnames + qruns) >= th.subject_cover
         ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
-        chosen = self._by_aspect(text, snorm, qnames, ranked, qruns)
+        chosen = self._by_aspect(text, snorm, qnames, ranked, qruns, qsubject)
         if chosen is not None:
             k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
