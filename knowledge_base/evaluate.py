@@ -300,6 +300,62 @@ TYPOS_TEST = {"办": "半", "证": "正", "请": "清", "需": "须", "料": "�
               "费": "废", "查": "察", "件": "见", "户": "护", "领": "令", "申": "伸", "发": "法", "钱": "前", "助": "住"}
 
 
+# A third resident generator, written before any TEST miss was looked at and after the matcher it was first
+# scored on was committed (commit "RESIDENT_FRESH"): its own wording per aspect, openers (personas: 俺家老人、
+# 我妈今年78了), closers, typo table (pinyin homophones, sometimes two in one query) and 那个 before the service.
+# Never used for tuning: the honest held-out figure. Do not edit it to follow the matcher.
+RESIDENT_FRESH = {
+    "条件": ["俺这种情况能不能办{t}", "{t}需要啥资格", "办{t}有没有啥限制", "啥样的人才能办{t}"],
+    "对象": ["{t}是针对啥人的", "{t}都谁能享受", "哪类人能领{t}"],
+    "材料": ["办{t}都要带些啥", "{t}需要啥手续", "去办{t}要准备哪些证件", "{t}得拿啥过去"],
+    "流程": ["想办那个{t}咋弄", "{t}该怎么去办", "{t}办理要走啥流程", "{t}从哪开始办"],
+    "地点": ["{t}到哪去办", "{t}在哪办理啊", "办{t}找哪个部门"],
+    "时限": ["{t}要等多久", "{t}几个工作日能下来", "{t}多长时间能批"],
+    "费用": ["办{t}要花钱不", "{t}要收钱吗", "{t}得交多少钱"],
+    "标准": ["{t}每个月发多少", "{t}一年能拿多少钱", "{t}补多少钱"],
+    "发放": ["{t}一般几号发", "{t}钱啥时候能到账", "{t}是每月发还是按季度发"],
+    "网办": ["{t}能在网上弄吗", "{t}可以用手机办吗", "{t}有没有网上办的渠道"],
+    "代办": ["{t}能不能让儿子帮着办", "老人行动不便{t}能找人代办不", "{t}我本人来不了家属能办吗"],
+    "电话": ["{t}有没有咨询电话", "{t}打啥电话能问清楚", "{t}的热线是多少"],
+    "依据": ["{t}是哪个文件规定的", "{t}有文件依据吗"],
+    "进度": ["{t}交上去了怎么看进度", "{t}批下来没有在哪查"],
+    "有效期": ["{t}管几年", "{t}过期了还能用吗", "{t}到期了怎么续"],
+    "变更": ["{t}上面信息不对咋改", "{t}登记的信息要变更咋弄"],
+    "遗失": ["{t}找不到了咋补", "{t}丢了能补办吗"],
+    "不通过": ["{t}没批下来怎么办", "{t}申请被退回来了咋弄", "{t}审核没通过还能再申请吗"],
+    "外地": ["外地户口在这能办{t}吗", "我户口不在本地能申请{t}不"],
+}
+OPENERS_FRESH = ["", "", "", "俺家老人想问问，", "我妈今年78了，", "帮家里老爷子问下，", "你好我想咨询个事，", "社区的同志你好，",
+                 "不好意思打扰下，", "我是新搬来的，"]
+CLOSERS_FRESH = ["", "", "？", "。。", "，谢谢啦", "，在线等", "，多谢", "啊？"]
+TYPOS_FRESH = {"证": "症", "保": "包", "医": "衣", "险": "显", "津": "今", "龄": "玲", "残": "惨", "低": "底", "养": "氧",
+               "房": "防", "户": "互", "籍": "急", "材": "才", "申": "身", "请": "情", "领": "灵", "代": "带", "交": "教",
+               "话": "画", "登": "灯", "记": "计", "补": "捕", "贴": "铁", "办": "伴", "理": "礼", "业": "页", "就": "旧"}
+RULES = {"train": RESIDENT_TRAIN, "test": RESIDENT_TEST, "fresh": RESIDENT_FRESH}
+
+
+def _typo(text: str, table: dict[str, str], rng: random.Random) -> str:
+    positions = [i for i, ch in enumerate(text) if ch in table]
+    if not positions:
+        return text
+    i = rng.choice(positions)
+    return text[:i] + table[text[i]] + text[i + 1 :]
+
+
+def _fresh_query(service: str, aspect: str, rng: random.Random) -> str:
+    name = _short_name(service, rng)
+    template = rng.choice(RESIDENT_FRESH[aspect])
+    if rng.random() < 0.15 and "那个{t}" not in template:
+        template = template.replace("{t}", "那个{t}", 1)
+    text = template.format(t=name)
+    roll = rng.random()
+    if roll < 0.35:
+        text = _typo(text, TYPOS_FRESH, rng)
+    if roll < 0.10:
+        text = _typo(text, TYPOS_FRESH, rng)
+    return rng.choice(OPENERS_FRESH) + text + rng.choice(CLOSERS_FRESH)
+
+
 def _short_name(t: str, rng: random.Random) -> str:
     """Residents shorten long service names (城乡居民医保 -> 居民医保, 高龄老人助餐补贴 -> 助餐补贴)."""
     if len(t) >= 6 and rng.random() < 0.3:
@@ -329,8 +385,12 @@ def official_faq(n: int = 2000, *, seed: int = 11) -> list[tuple[FaqDoc, tuple[s
     return out[:n] if len(out) > n else out
 
 
-def resident_query(service: str, aspect: str, rng: random.Random, *, test: bool) -> str:
-    """A resident's wording of (service, aspect), from the TRAIN or the TEST rules."""
+def resident_query(service: str, aspect: str, rng: random.Random, *, test: bool = True, rules: str | None = None) -> str:
+    """A resident's wording of (service, aspect), from the TRAIN, TEST or FRESH rules (`rules` wins over `test`)."""
+    if rules == "fresh":
+        return _fresh_query(service, aspect, rng)
+    if rules is not None:
+        test = rules == "test"
     rules = RESIDENT_TEST if test else RESIDENT_TRAIN
     text = rng.choice(rules[aspect]).format(t=_short_name(service, rng))
     if test and rng.random() < 0.3:
@@ -342,27 +402,33 @@ def resident_query(service: str, aspect: str, rng: random.Random, *, test: bool)
     return rng.choice(openers) + text + rng.choice(closers)
 
 
-def official_queries(faq, rng: random.Random, *, test: bool, per_entry: int = 2):
+def official_queries(faq, rng: random.Random, *, test: bool = True, per_entry: int = 2, rules: str | None = None):
     """(text, code) for covered entries and texts for the held-out 10% of entries."""
     held = {doc.code for doc, _ in faq[:: 10]}
-    covered = [(resident_query(d.category, rng.choice(asp), rng, test=test), d.code)
+    covered = [(resident_query(d.category, rng.choice(asp), rng, test=test, rules=rules), d.code)
                for d, asp in faq if d.code not in held for _ in range(per_entry)]
-    missing = [resident_query(d.category, rng.choice(asp), rng, test=test)
+    missing = [resident_query(d.category, rng.choice(asp), rng, test=test, rules=rules)
                for d, asp in faq if d.code in held for _ in range(per_entry)]
     return held, covered, missing
 
 
 def run_official(*, entries: int = 2000, messages_path: str | None = None, seed: int = 11,
-                 thresholds: Thresholds | None = None, per_entry: int = 2, test: bool = True) -> dict:
-    """Figures on the official-style FAQ: covered and held-out resident queries (TEST rules unless test=False)."""
+                 thresholds: Thresholds | None = None, per_entry: int = 2, test: bool = True,
+                 rules: str | None = None) -> dict:
+    """Figures on the official-style FAQ: covered and held-out resident queries, from `rules` ("train", "test" or
+    "fresh"; without it TEST rules unless test=False)."""
+    if rules is None:
+        rules = "test" if test else "train"
+    if rules not in RULES:
+        raise ValueError(f"rules must be one of {sorted(RULES)}")
     rng = random.Random(seed)
     today = date.today()
     faq = official_faq(entries, seed=seed)
-    held, covered, missing = official_queries(faq, rng, test=test, per_entry=per_entry)
+    held, covered, missing = official_queries(faq, rng, per_entry=per_entry, rules=rules)
     index = FaqIndex.build([d for d, _ in faq if d.code not in held], thresholds)
     return {
         "official_faq_entries": len(index),
-        "rules": "test" if test else "train",
+        "rules": rules,
         "covered": score_covered(index, covered, today),
         "uncovered_heldout_entries": score_uncovered(index, missing, today),
         "uncovered_real_vs_official": score_uncovered(index, real_questions(messages_path), today),

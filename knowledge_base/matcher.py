@@ -60,7 +60,7 @@ _SYNONYMS = {
     "什么": ("啥子", "啥", "哪些", "什么样的", "什么样", "哪个"),
     "什么时候": ("啥时候", "什么时间", "何时", "几号", "几月", "哪天"),
     "发放": ("到账", "发钱", "打款", "发下来"),
-    "哪里": ("哪儿", "哪个地方", "什么地方", "在哪", "去哪", "哪个窗口", "办理地点", "地点"),
+    "哪里": ("哪儿", "哪个地方", "什么地方", "在哪里", "去哪里", "在哪", "去哪", "哪个窗口", "办理地点", "地点"),
     "材料": ("资料", "证件材料", "手续材料", "证明材料"),
     "可以": ("能不能", "可不可以", "能否", "是否可以", "可否", "支持"),
     "需要": ("需不需要", "是否需要", "要不要", "用不用", "得要"),
@@ -71,7 +71,8 @@ _SYNONYMS = {
     "电话": ("联系方式", "热线", "号码", "联系电话"),
     "代办": ("帮我办", "帮忙办", "代为办理", "委托他人", "委托别人", "找人", "让家人", "让子女"),
     "不通过": ("没通过", "没审核通过", "审核没过", "没过", "被驳回", "驳回", "没批", "未通过"),
-    "变更": ("修改", "更改", "改正", "改"),
+    # not the single character 改: it rewrote 改造 (农村危房改造 -> 危房变更造) into a question about changes
+    "变更": ("修改", "更改", "改正", "改动", "怎么改", "咋改", "如何改", "要改", "想改", "能改", "改一下", "改过来", "改成"),
     "错误": ("错了", "有误", "填错", "写错", "不对"),
     "依据": ("根据哪个文件", "政策文件", "依据哪个", "按什么规定", "根据什么", "文件依据", "规定"),
     "进度": ("办到哪一步", "办好了没", "进展"),
@@ -95,7 +96,7 @@ ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
     ("对象", "对象|适用|享受|针对|范围"),
     ("谁", "什么人|谁能|谁可以|谁符合"),  # 条件 or 对象: whichever the FAQ has
     ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么"),
-    ("地点", "哪里|窗口|什么部门|什么地方|上哪"),
+    ("地点", "哪里(?:受理|办理)?|窗口|什么部门|什么地方|上哪"),
     ("时限", "多久|工作日|办结|时限|多长"),
     ("费用", "费用|交费|缴费|缴纳|钱吗|收不"),
     ("标准", "标准|多少钱|领多少|拿多少|给多少|一个月多少|领取多少"),
@@ -116,6 +117,10 @@ _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Official framing that names no service (本市户籍人员申领…): never required of the query, however rare in a small FAQ.
 _BOILERPLATE = frozenset("本市 本区 本地 本人 人员 居民 个人 市民 申领 提交 相关 具体 户籍 常住 满足 哪些 政策 规定 以及 是否 能否 可否".split())
+# Who the resident asks for (我爸85了、家里老人问、子女可以代办吗): not part of the service asked about, so an entry
+# need not say them to cover the query's subject (they still count in the confidence).
+_PERSON_WORDS = frozenset("""老人 老人家 老年人 老爷子 老太太 老伴 老头 老太 爸 妈 爸爸 妈妈 父亲 母亲 父母 爷爷 奶奶 外公 外婆 姥姥 姥爷
+    公公 婆婆 孩子 子女 儿子 女儿 儿女 孙子 孙女 老公 老婆 媳妇 丈夫 妻子 家人 家属 亲属 本人 自己 我们 俺 俺家 咱 咱家 家里人""".split())
 # Question words that say nothing about the service: left out of the query's subject.
 _ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
 # All patterns in one regex (a named group each): one pass over the text instead of one search per label.
@@ -123,15 +128,38 @@ _ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enum
 _ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")
+# Spellings a query is re-spelt towards (with the FAQ's own words, see FaqIndex._respell): the literal words of
+# the aspect patterns and the synonym table, so 文见/代半/免废/申清 read as 文件/代办/免费/申请.
+_SPELLINGS = frozenset(
+    w for w in re.findall(r"[\u4e00-\u9fff]+", "|".join(p.pattern for _, p in ASPECT_PATTERNS) + " " + " ".join(
+        [k for k in _SYNONYMS] + [v for vs in _SYNONYMS.values() for v in vs] + list(ASPECT_WORDS))) if len(w) > 1
+)
 
 
 @lru_cache(maxsize=1 << 16)  # entries' questions survive a rebuild
-def aspects(text: str) -> frozenset[str]:
-    """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked."""
-    found: set[str] = set()
+def _clause_labels(text: str) -> tuple[tuple[str, ...], ...]:
+    """Per clause, the aspect labels its (normalised) wording matches, once per match."""
+    out = []
     for clause in _CLAUSE_RE.split(text or ""):
         norm = normalize(clause)
-        labels = {_ASPECT_LABELS[m.lastgroup] for m in _ASPECT_ANY.finditer(norm)} if norm else set()
+        out.append(tuple(_ASPECT_LABELS[m.lastgroup] for m in _ASPECT_ANY.finditer(norm)) if norm else ())
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def aspects(text: str, name: frozenset = frozenset()) -> frozenset[str]:
+    """The kinds of answer a text asks for (条件, 材料, 地点…), clause by clause, 流程 only when nothing else is asked.
+
+    `name`: labels the service's own name matches (献血费用返还 -> 费用, 营业执照变更 -> 变更); one match of each
+    is not a question ("献血费用返还流程是啥" asks 流程; "…要交费用吗" still asks 费用)."""
+    found: set[str] = set()
+    pending = set(name)
+    for matched in _clause_labels(text):
+        counts = Counter(matched)
+        for label in [lb for lb in pending if counts[lb]]:
+            counts[label] -= 1
+            pending.discard(label)
+        labels = {lb for lb, c in counts.items() if c > 0}
         for label in list(labels):
             labels.difference_update(_ASPECT_IMPLIES.get(label, ()))
         if len(labels) > 1:
@@ -143,6 +171,33 @@ def aspects(text: str) -> frozenset[str]:
 def subject(norm: str) -> str:
     """A normalised text without its aspect words: roughly the service it is about."""
     return _ASPECT_RE.sub(" ", norm)
+
+
+@lru_cache(maxsize=1 << 16)
+def subject_tokens(norm: str) -> tuple[tuple[str, ...], ...]:
+    """The subject's runs of content words: jieba words that are not stop, light, asking or connecting words, kept
+    together while adjacent."""
+    # jieba's cut of the whole text (cached, as `words` cuts it); a word touching an aspect match ends a run
+    aspect_at = {k for m in _ASPECT_RE.finditer(norm) for k in range(m.start(), m.end())}
+    runs, cur, at = [], [], 0
+    for piece in _PIECES_RE.split(norm):
+        for w in (_cut(piece) if piece else ()):
+            start, at = at, at + len(w)
+            if (w in _STOPWORDS or w in LIGHT_WORDS or w in _ASKING_WORDS or _PIECES_RE.fullmatch(w)
+                    or (aspect_at and any(k in aspect_at for k in range(start, at)))):
+                if cur:
+                    runs.append(tuple(cur))
+                cur = []
+            else:
+                cur.append(w)
+    if cur:
+        runs.append(tuple(cur))
+    return tuple(runs)
+
+
+def subject_runs(norm: str) -> tuple[str, ...]:
+    """The runs of `subject_tokens` joined: a name jieba cuts apart (公|租房, 居住|正明) is still compared whole."""
+    return tuple("".join(run) for run in subject_tokens(norm))
 
 
 _SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
@@ -302,9 +357,10 @@ class Thresholds:
     margin: float = 0.13  # ... and this lead over the runner-up
     aspect_margin: float = 0.06  # a smaller lead suffices when only the best entry has the aspects asked about
     aspect_answer: float = 0.45  # answer the only close entry that has the aspects asked about, from this confidence
+    aspect_floor: float = 0.40  # ... the sole fit may score this low when the best candidate reaches aspect_answer
     aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
     subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
-    names_found: float = 0.4  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
+    names_found: float = 0.3  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -359,6 +415,7 @@ class FaqIndex:
         self._phr_cache: dict[int, tuple] = {}
         self._aspect_cache: dict[int, frozenset] = {}
         self._names_cache: dict[int, dict] = {}
+        self._spell: dict[str, str | None] | None = None
         return self
 
     def _count_terms(self):
@@ -411,6 +468,9 @@ class FaqIndex:
     # in the query) + FUZZ * (rapidfuzz ratio, or 0.9 * partial ratio, with that phrasing)
     QCOV, PCOV, FUZZ = 0.5, 0.3, 0.2
     LIGHT = 0.3  # weight factor of LIGHT_WORDS
+    # A query bigram no entry has (我刚退休、我爸85了) weighs this share of the rarest known term: it lowers every
+    # candidate's confidence alike, so at full weight persona openers pushed right answers under the cut-offs.
+    UNKNOWN = 0.5
 
     def _weights(self) -> tuple[dict[str, float], float]:
         if self._wmap is None:
@@ -449,6 +509,7 @@ class FaqIndex:
     def _query_terms(self, snorm: str, qwords: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float], float]:
         """The query's bigrams and words with weights (a word unknown as a word weighs as its first bigram)."""
         wmap, unknown = self._weights()
+        unknown *= self.UNKNOWN
         grams = {g: wmap.get(g, unknown) for g in bigrams(snorm)}
         wds = {wd: wmap.get("\x01" + wd) or wmap.get(wd[:2], unknown) for wd in qwords}
         return grams, wds, sum(grams.values()) + sum(wds.values())
@@ -500,29 +561,124 @@ class FaqIndex:
 
     ASPECT_CHECK = True  # switch for experiments in knowledge_base.evaluate
 
-    def _doc_aspects(self, i: int) -> frozenset[str]:
-        found = self._aspect_cache.get(i)
+    def _doc_aspects(self, i: int, name: frozenset = frozenset()) -> frozenset[str]:
+        found = self._aspect_cache.get((i, name))
         if found is None:
             doc = self.docs[i]
-            found = frozenset().union(*(aspects(t) for t in (doc.question, *doc.alternatives)))
-            self._aspect_cache[i] = found
+            found = frozenset().union(*(aspects(t, name) for t in (doc.question, *doc.alternatives)))
+            self._aspect_cache[(i, name)] = found
         return found
 
-    def _subject_cover(self, qsubject: dict[str, float], i: int) -> float:
-        total = sum(qsubject.values())
+    NAME_SIBLINGS = 4  # shortlisted entries of the service, all with the label, before it is read as part of the name
+
+    # Bigrams no entry has count this share of an unknown term in the subject cover, and only against an entry
+    # whose own name the query says just in part: 创业担保|贷款 is not 助学贷款 (a service the FAQ lacks), while
+    # 我刚退休，职工医保 says all of 职工医保 and the persona words do not count.
+    COVER_UNKNOWN = 0.2
+
+    def _query_subject(self, text: str) -> dict[str, float]:
+        """The query's subject as weighted sound bigrams: runs of content words (so 公租房 cut 公|租房 keeps 公租),
+        without the bigrams no entry has. Those (我刚退休、我爸85了、麻烦回复) cannot tell entries apart; left in, they
+        pushed most persona-led questions under the cover. A service the FAQ lacks is still refused: its known part
+        must be covered, and the names check asks for the entry's own rare words. Person words (老人、子女、本人)
+        are left out: who asks is not what is asked about."""
+        wmap, unknown = self._weights()
+        grams: dict[str, float] = {}
+        for run in subject_tokens(normalize(text)):
+            for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
+                if len(part) > 1:
+                    grams.update((g, wmap.get(g, 0.0)) for g in bigrams(sound(part)))
+        strange = sum(1 for w in grams.values() if not w) * unknown * self.COVER_UNKNOWN
+        return {g: w for g, w in grams.items() if w}, strange
+
+    RESPELL = True
+    _COMMON_WORD = 100  # jieba dictionary frequency from which a stretch of the query is a word in its own right
+
+    def _spellings(self) -> dict[str, str | None]:
+        """Sound -> the one spelling the FAQ and the matcher's tables use for it (None when two spellings share it)."""
+        if self._spell is None:
+            known = sorted({t[1:] for t in self._vocab if t[0] == "\x01" and len(t) > 2} | _SPELLINGS)
+            table: dict[str, str | None] = {}
+            for w, sw in zip(known, sound_many(known)):
+                table[sw] = w if table.get(sw, w) == w else None
+            self._spell = table
+            self._spell_heads = frozenset(k[:2] for k in table)
+        return self._spell
+
+    def _respell(self, text: str) -> str:
+        """The query with homophone typos of known words put right (代半 -> 代办, 等记 -> 登记, 文见 -> 文件).
+
+        Bigrams and the fuzzy ratio compare sounds already; aspect patterns, synonyms and jieba read characters,
+        so a typo inside an aspect word used to hide the kind of question asked. A stretch of 2-6 characters is
+        re-spelt only when its sound has exactly one known spelling, one character differs, the stretch is not a
+        common word itself (使用 / 适用 share a sound and are both known, so neither is touched) and the character
+        is not part of a correctly spelt known word; longer stretches first."""
+        if not self.RESPELL:
+            return text
+        table = self._spellings()
+        text = (text or "").translate(_WIDTH).lower()
+        stext = sound(text)
+        if stext == text:
+            return text
+        freq = jieba.dt.FREQ
+        n = len(text)
+        protected = [False] * n  # inside a correctly spelt known word: never changed (资 of 资料 is not 子 of 啥子)
+        fixes = []
+        heads = self._spell_heads
+        for i in range(n - 1):
+            if stext[i : i + 2] not in heads:  # no known spelling starts with these two sounds
+                continue
+            for size in range(2, min(6, n - i) + 1):
+                spelt = table.get(stext[i : i + size])
+                if not spelt:
+                    continue
+                piece = text[i : i + size]
+                changed = [k for k in range(size) if piece[k] != spelt[k]]
+                if not changed:
+                    protected[i : i + size] = [True] * size
+                elif len(changed) == 1 and (freq.get(piece) or 0) < self._COMMON_WORD:
+                    fixes.append((size, i, spelt, i + changed[0]))
+        chars = list(text)
+        taken = [False] * n
+        for size, i, spelt, at in sorted(fixes, key=lambda f: (-f[0], f[1])):
+            if protected[at] or any(taken[i : i + size]):
+                continue
+            chars[at] = spelt[at - i]
+            taken[i : i + size] = [True] * size
+        return "".join(chars)
+
+    def _fused_words(self, norm: str) -> tuple[str, ...]:
+        """Sounds of a single character joined to the content word beside it when the FAQ never uses that character
+        as a word of its own (公|租房 -> 公租房, not 办|居住证): with _fused, 租房 there is not said."""
+        out = []
+        for run in subject_tokens(norm):
+            for k, w in enumerate(run):
+                if len(w) == 1 and "\x01" + w not in self._vocab and _NAME_TAGS.match(_pos(w)):
+                    left = run[k - 1] if k else ""
+                    right = run[k + 1] if k + 1 < len(run) else ""
+                    if len(left) > 1 or len(right) > 1:
+                        out.append(sound((left if len(left) > 1 else "") + w + (right if len(right) > 1 else "")))
+        return tuple(out)
+
+    def _subject_cover(self, qsubject: tuple[dict[str, float], float], i: int, snorm: str = "",
+                       qnames: tuple[str, ...] = ()) -> float:
+        known, strange = qsubject
+        total = sum(known.values())
+        if strange and snorm and self._names_found(snorm, i, qnames, full=True) < 1.0:
+            total += strange
         if not total:
             return 0.0
         every, _ = self._doc_phrasings(i)
-        return sum(w for g, w in qsubject.items() if g in every) / total
+        return sum(w for g, w in known.items() if g in every) / total
 
     @staticmethod
     def _fits(asked: frozenset, has: frozenset) -> bool:
         return all(a in has or _FITS.get(a, frozenset()) & has for a in asked)
 
-    def _named(self, snorm: str, qnames: tuple[str, ...], i: int) -> bool:
+    def _named(self, snorm: str, qnames: tuple[str, ...], i: int, qruns: tuple[str, ...] = ()) -> bool:
         """The query names this entry's service: enough of the entry's rare words, and no word of the query that
         the entry only holds across its own word boundaries (居住证 inside 居住|证明)."""
-        if self._names_found(snorm, i, qnames) < self.thresholds.names_found:
+        if self._names_found(snorm, i, qnames + qruns) < self.thresholds.names_found:
             return False
         for w in qnames:
             if not any(self._unbroken(w, p) for p in self._phrasings[i]):
@@ -543,7 +699,7 @@ class FaqIndex:
             at = sp.find(w, at + 1)
         return False
 
-    def _names_found(self, snorm: str, i: int, qnames: tuple[str, ...] = ()) -> float:
+    def _names_found(self, snorm: str, i: int, qnames: tuple[str, ...] = (), full: bool = False) -> float:
         """Share (by idf) of the entry's rare words (in few entries: 廉租房, 犬只, 占道…) that the query says too,
         compared as sounds, for the best of the entry's phrasings (the question first: alternatives are cut by jieba
         only when it falls short). 'Subject covered' alone lets 公租房 match 廉租房 and 经营许可 match 占道经营许可."""
@@ -555,15 +711,16 @@ class FaqIndex:
                 found = names[n] = self._rare_words(phrasing)
             total = sum(w for _, w in found)
             said = [(name, w) for name, w in found if name in snorm  # 租房 inside the query's 公租房 is not said
-                    and not any(name in q and len(q) > len(name) and q not in self._sounds_of(i) for q in qnames)]
+                    and not any(_fused(name, q) and q not in self._sounds_of(i) for q in qnames)]
             share = sum(w for _, w in said) / total if total else 1.0
             best = max(best, share)
-            if best >= self.thresholds.names_found:
+            if best >= (1.0 if full else self.thresholds.names_found):
                 break
         return best
 
     def _sounds_of(self, i: int) -> str:
-        return self._doc_phrasings(i)[1][0][0]
+        """The sounds of all the entry's phrasings (question and alternatives), joined."""
+        return "\x00".join(p for p, _, _ in self._doc_phrasings(i)[1])
 
     def _rare_words(self, phrasing: str) -> list[tuple[str, float]]:
         cut = max(30, 0.015 * len(self.docs))
@@ -576,7 +733,8 @@ class FaqIndex:
                 found.append((sound(w), float(self._idf[tid])))
         return found
 
-    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list) -> int | None:
+    def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list, qruns: tuple[str, ...] = (),
+                   qsubject: tuple | None = None) -> int | None:
         """The one close candidate that answers the kind of question asked (材料, 地点…) and names its subject,
         or None. Near-twins that differ only in the aspect are told apart here instead of sent to a menu."""
         th = self.thresholds
@@ -584,31 +742,54 @@ class FaqIndex:
         if not asked or not self.ASPECT_CHECK:
             return None
         floor = max(th.aspect_answer, th.menu)
-        close = [r for r in ranked if r[0] >= floor - th.aspect_lead]  # the others cannot change the outcome
-        if not close or close[0][0] < floor:
+        if not ranked or ranked[0][0] < floor:
             return None
-        wmap, unknown = self._weights()
-        content = [w for w in words(subject(normalize(text))) if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS]
-        qsubject = {g: wmap.get(g, unknown) for w in content for g in bigrams(sound(w))}
-        fits: list[tuple[float, int]] = []
-        for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
-            if fits and s < fits[0][0] - th.aspect_lead:
-                break
-            if (self._fits(asked, self._doc_aspects(i)) and self._subject_cover(qsubject, i) >= th.subject_cover
-                    and self._named(snorm, qnames, i)):
-                fits.append((s, i))
-                if len(fits) == 2:
+        low = min(th.aspect_floor, floor)
+        close = [r for r in ranked if r[0] >= low - th.aspect_lead]  # the others cannot change the outcome
+        qsubject = qsubject or self._query_subject(text)
+
+        def same_service(i: int) -> bool:
+            return (self._named(snorm, qnames, i, qruns)
+                    and self._subject_cover(qsubject, i, snorm, qnames + qruns) >= th.subject_cover)
+
+        def sole_fit(asked: frozenset, name: frozenset) -> int | None:
+            fits: list[tuple[float, int]] = []
+            for s, _, _, i in close:  # best first: stop once a second fit, or no more fit close enough, is found
+                if fits and s < fits[0][0] - th.aspect_lead:
                     break
-        if not fits or fits[0][0] < max(th.aspect_answer, th.menu):
+                if self._fits(asked, self._doc_aspects(i, name)) and same_service(i):
+                    fits.append((s, i))
+                    if len(fits) == 2:
+                        break
+            if not fits or fits[0][0] < low:
+                return None
+            if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
+                return None
+            return fits[0][1]
+
+        chosen = sole_fit(asked, frozenset())
+        if chosen is not None or not self.NAME_SIBLINGS or len(ranked) < self.NAME_SIBLINGS:
+            return chosen
+        # No sole fit: perhaps a label every entry of the service has comes from its name (献血费用返还: 费用)
+        maybe = asked
+        for _, _, _, i in ranked[: self.NAME_SIBLINGS]:  # cheap first look: the best few share an asked label
+            maybe = maybe & self._doc_aspects(i)
+            if not maybe:
+                return None
+        siblings = [i for _, _, _, i in ranked if self._subject_cover(qsubject, i) >= th.subject_cover]
+        if len(siblings) < self.NAME_SIBLINGS:
             return None
-        if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
+        name = asked.intersection(*(self._doc_aspects(i) for i in siblings))
+        if not name:
             return None
-        return fits[0][1]
+        asked = aspects(text, name)
+        return sole_fit(asked, name) if asked else None
 
     def match(self, text: str, *, today: date | None = None) -> Match:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
         today = today or date.today()
         th = self.thresholds
+        text = self._respell(text)
         norm = normalize(text)
         if not norm:
             return Match(UNKNOWN, None, 0.0, [])
@@ -624,12 +805,17 @@ class FaqIndex:
         runner = cands[1].score if len(cands) > 1 else 0.0
         qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
                        and not _ASPECT_RE.search(w))
+        qruns = self._fused_words(norm)
+        qsubject = self._query_subject(text)
         if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._fits(aspects(text), self._doc_aspects(ranked[0][3])) and (
             best - runner >= th.margin
             or (best - runner >= th.aspect_margin and not self._same_aspects(norm, ranked[1][3], require_some=True))
-        ) and self._named(snorm, qnames, ranked[0][3]):
+        ) and self._named(snorm, qnames, ranked[0][3], qruns) and (
+            not aspects(text)
+            or self._subject_cover(qsubject, ranked[0][3], snorm, qnames + qruns) >= th.subject_cover
+        ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
-        chosen = self._by_aspect(text, snorm, qnames, ranked)
+        chosen = self._by_aspect(text, snorm, qnames, ranked, qruns, qsubject)
         if chosen is not None:
             k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
@@ -637,6 +823,28 @@ class FaqIndex:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
             return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])
+
+
+# jieba's part of speech for a single character that can begin or end a name (公|租房, 群|租房); verbs,
+# prepositions and adverbs (弄|职工医保, 按|文件, 刚|退休) cannot.
+_NAME_TAGS = re.compile(r"^(n|ng|nr|ns|nz|a|ag|b|zg|j)$")
+
+
+@lru_cache(maxsize=4096)
+def _pos(char: str) -> str:
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(char, "x")
+
+
+def _fused(name: str, word: str) -> bool:
+    """`name` sits inside the longer query word fused with a single character (租房 in 公租房, 廉租房): another
+    service. With a whole word beside it (退休 + 职工, as jieba sometimes cuts 我刚退休，职工医保) it is still said."""
+    at = word.find(name)
+    if at < 0 or len(word) == len(name):
+        return False
+    rest = (word[:at], word[at + len(name) :])
+    return any(len(r) == 1 for r in rest)
 
 
 def _phrasings(doc: FaqDoc) -> tuple[str, ...]:

@@ -160,3 +160,140 @@ def test_the_official_style_evaluation_set_scores_a_small_faq():
     covered = report["covered"]
     assert covered.get("correct", 0) >= 0.7 and covered.get("wrong", 0) <= 0.01
     assert report["uncovered_heldout_entries"].get("answer", 0) <= 0.05
+
+
+def test_the_fresh_resident_rules_are_their_own_generator():
+    import random
+
+    from knowledge_base import evaluate
+
+    fresh = {evaluate.resident_query("高龄津贴", "材料", random.Random(n), rules="fresh") for n in range(40)}
+    train = {evaluate.resident_query("高龄津贴", "材料", random.Random(n), rules="train") for n in range(40)}
+    assert not fresh & train and all("高龄" in t or "龄" in t or "玲" in t for t in fresh)
+    report = evaluate.run_official(entries=400, messages_path=None, rules="fresh")
+    assert report["rules"] == "fresh" and report["covered"]["queries"] > 500
+    assert report["covered"].get("wrong", 0) <= 0.01
+
+
+NEIGHBOURS = [FaqDoc("A", "装修备案遗失了怎么补办？"), FaqDoc("B", "装修备案在哪里办理？"), FaqDoc("C", "装修备案的办理流程是什么？"),
+              FaqDoc("D", "退役军人安置信息填错了如何变更？"), FaqDoc("E", "退役军人优待证在哪里办理？"),
+              FaqDoc("F", "租房备案可以委托他人代办吗？"), FaqDoc("G", "公租房在哪里办理？"),
+              FaqDoc("H", "居住证办理进度怎么查询？"), FaqDoc("I", "居住证明在哪里开具？"), FaqDoc("X", "犬只登记在哪里办？")]
+
+
+def test_words_no_entry_has_do_not_push_a_question_to_a_menu():
+    idx = FaqIndex.build(NEIGHBOURS)
+    for text, code in [("我爸85了，装修备案掉了怎么补办？？", "A"), ("我刚退休，装修备案在哪个窗口办呢。麻烦回复", "B")]:
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, code), text
+
+
+def test_a_service_the_faq_lacks_is_not_answered_with_its_neighbour_on_any_path():
+    idx = FaqIndex.build(NEIGHBOURS)
+    # 优待证 is not 安置 (confident path), 公租房 cut 公|租房 is not 租房备案, 居住证明 is not 居住证
+    for text in ("退役军人优待证信息有误怎么改", "公租房能让家人帮我办吗", "居住证明进度在哪看呢"):
+        assert idx.match(text, today=TODAY).outcome != ANSWER, text
+
+
+def test_a_homophone_typo_in_the_aspect_word_still_answers_the_right_entry():
+    docs = [FaqDoc("Y", "临时救助的政策依据是什么？"), FaqDoc("Z", "临时救助通过什么方式发放？"),
+            FaqDoc("P", "临时救助的办理流程是什么？"), FaqDoc("Q", "临时救助可以委托他人代办吗？"),
+            FaqDoc("M", "办理临时救助需要提交哪些材料？"), FaqDoc("X", "犬只登记在哪里办？")]
+    idx = FaqIndex.build(docs)
+    for text, code in [("临时救助政策文见是啥", "Y"), ("临时救助能代半吗", "Q"), ("临时救助要带啥资料", "M")]:
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, code), text
+    assert idx._respell("临时救助政策文见是啥") == "临时救助政策文件是啥"
+    assert idx._respell("临时救助要带啥资料") == "临时救助要带啥资料"  # 资 of 资料 is never the 子 of 啥子
+
+
+def test_respelling_leaves_words_alone_when_two_known_spellings_share_the_sound():
+    idx = FaqIndex.build([FaqDoc("U", "维修资金使用在哪里办理？"), FaqDoc("V", "高龄津贴的适用对象有哪些？")])
+    assert idx._respell("维修资金适用在哪办") == "维修资金适用在哪办"
+    assert idx._respell("高龄今贴适用哪些人") == "高龄津贴适用哪些人"
+
+
+def test_the_only_entry_with_the_aspect_asked_is_answered_even_below_its_louder_siblings():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.official_faq(2000, seed=11)]
+    code = next(d.code for d in docs if d.question == "对老年优待卡审核结果有异议如何申请复核？")
+    text = "我爸85了，老年优待卡审核没过怎么办"
+    m = FaqIndex.build(docs).match(text, today=TODAY)
+    assert (m.outcome, m.code) == (ANSWER, code) and m.score < 0.45  # louder siblings (流程, 补办) score higher
+    assert FaqIndex.build(docs, Thresholds(aspect_floor=0.45)).match(text, today=TODAY).outcome == MENU
+    without = FaqIndex.build([d for d in docs if d.code != code])
+    assert without.match(text, today=TODAY).outcome != ANSWER  # the entry missing: never its sibling
+
+
+def test_a_persona_opener_no_longer_pushes_a_question_to_a_menu():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.official_faq(2000, seed=11)]
+    idx = FaqIndex.build(docs)
+    where = next(d.code for d in docs if d.question == "职工医保在哪里办理？")
+    for text in ("我刚退休，职工医保在哪里办", "职工医保在哪里办"):  # jieba cuts 退休职工 as one word
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, where), text
+    m = idx.match("我刚退休，装修备案掉了怎么补办", today=TODAY)
+    assert m.outcome == ANSWER and idx.get(m.code).question == "装修备案遗失了怎么补办？"
+    assert normalize("居住证在哪里办理") == "居住证哪里办理"  # not 哪里里
+
+
+def test_a_name_fused_with_one_character_is_another_service():
+    idx = FaqIndex.build([FaqDoc("F", "租房备案可以委托他人代办吗？"), FaqDoc("G", "租房备案在哪里办理？"),
+                          FaqDoc("X", "犬只登记在哪里办？")])
+    for text in ("公租房在哪里办", "廉租房能让家人帮我办吗"):
+        assert idx.match(text, today=TODAY).outcome != ANSWER, text
+
+
+def test_who_the_resident_asks_for_is_not_part_of_the_service():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.official_faq(2000, seed=11)]
+    idx = FaqIndex.build(docs)
+    for text, question in [("家里老人问犬只登记要拿什么证件去", "申领犬只登记需要携带哪些证件？"),
+                           ("家里老人问廉租房政策文件是啥", "廉租房的政策依据是什么？")]:
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == ANSWER and idx.get(m.code).question == question, text
+    # a person word that is part of the service name still has to match it
+    gone = FaqIndex.build([d for d in docs if "老年人免费体检" not in d.question])
+    assert gone.match("老人免费体检在哪里办", today=TODAY).outcome != ANSWER
+
+
+def test_where_it_is_accepted_is_read_as_the_place_aspect_whole():
+    from knowledge_base.matcher import aspects, subject_runs
+
+    assert aspects("遗属补助哪里受理") == {"地点"} and subject_runs(normalize("遗属补助哪里受理")) == ("遗属补助",)
+
+
+def test_a_service_the_faq_lacks_is_not_answered_by_the_one_sharing_part_of_its_name():
+    from knowledge_base import evaluate
+
+    docs = [d for d, _ in evaluate.synthetic_faq(300, seed=3) if "创业担保贷款" not in d.question]
+    idx = FaqIndex.build(docs)
+    assert idx.match("创业担保贷款办到哪一步了怎么查", today=TODAY).outcome != ANSWER  # not 助学贷款
+    for text in ("助学贷款办到哪一步了怎么查", "我刚退休，助学贷款办到哪一步了怎么查"):
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == ANSWER and idx.get(m.code).question == "助学贷款办理进度怎么查询？", text
+
+
+def test_renovation_is_not_a_question_about_changing_details():
+    from knowledge_base.matcher import aspects
+
+    assert aspects("农村危房改造在哪办") == {"地点"}
+    assert aspects("信息错了咋改") == {"变更"} and aspects("信息要改怎么办") == {"变更"}
+
+
+def test_an_aspect_word_in_the_service_name_is_not_the_question():
+    from knowledge_base import evaluate
+    from knowledge_base.matcher import aspects
+
+    assert aspects("献血费用返还流程是啥") == {"费用"}
+    assert aspects("献血费用返还流程是啥", frozenset({"费用"})) == {"流程"}
+    assert aspects("献血费用返还要交费吗", frozenset({"费用"})) == {"费用"}
+    idx = FaqIndex.build([d for d, _ in evaluate.official_faq(2000, seed=11)])
+    for text, question in [("献血费用返还流程是啥", "献血费用返还的申办程序是怎样的？"),
+                           ("献血费用返还要交费吗", "献血费用返还需要缴纳哪些费用？")]:
+        m = idx.match(text, today=TODAY)
+        assert m.outcome == ANSWER and idx.get(m.code).question == question, text
