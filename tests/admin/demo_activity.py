@@ -63,5 +63,24 @@ def create(engine) -> dict[str, str]:
         s.add(ChatMessage(conversation_id=conv.id, direction="out", author="bot", created_at=now - timedelta(minutes=5),
                           text="已为您转接工作人员，请稍候。"))
         del chief
+        phone = _survey_gone_unanswered(s, now)
         s.commit()
-    return {"fresh": numbers[0], "other_grid": numbers[2]}
+    return {"fresh": numbers[0], "other_grid": numbers[2], "phone": phone}
+
+
+def _survey_gone_unanswered(s: Session, now) -> str:
+    """A grid-1 ticket handled by a department, resolved four days ago, whose survey nobody answered: the scheduler
+    has turned it into a phone task (电话回访) for the grid."""
+    from bot.scheduling import jobs
+
+    start = now - timedelta(days=5)
+    t = service.create_ticket(session=s, kind="complaint", text="2号楼东侧的健身器材松动了，孩子玩很危险",
+                              resident="oDemoPhone1", channel="wechat", category="路灯与公共设施", grid_id=1, now=start)
+    admin, dept = _staff(s, "admin"), _staff(s, "dept1")
+    service.review(session=s, actor=admin, ticket=t, now=start + timedelta(minutes=30))
+    service.dispatch(session=s, actor=admin, ticket=t, handler_id=dept.id, now=start + timedelta(hours=1))
+    service.accept(session=s, actor=dept, ticket=t, now=start + timedelta(hours=2))
+    service.resolve(session=s, actor=dept, ticket=t, resolution="已紧固健身器材螺栓", now=start + timedelta(hours=20))
+    jobs.survey_fanout(session=s, now=start + timedelta(hours=21))
+    jobs.survey_followups(session=s, now=now)
+    return t.number

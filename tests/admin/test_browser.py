@@ -155,6 +155,26 @@ def test_dispatch_resolve_and_grid_scope(browser, live):
     shot(phone, "tickets-phone.png", full=False)
 
 
+def test_a_grid_worker_records_a_phone_survey_and_an_unsatisfied_answer_reopens_the_ticket(browser, live):
+    base, numbers = live
+    worker = page_for(browser, base)
+    login(worker, "grid1")
+    worker.goto("/admin/phone-tasks")
+    card = f"section.card:has-text('{numbers['phone']}')"
+    worker.wait_for_selector(card)
+    assert "72 小时" in worker.inner_text(card)
+    shot(worker, "phone-tasks.png")
+    worker.check(f"{card} input[name=outcome][value=reached]")
+    worker.check(f"{card} input[name=resolved][value=no]")
+    worker.check(f"{card} input[name=satisfaction][value='1']")
+    worker.fill(f"{card} textarea[name=note]", "居民说器材还是晃，孩子不敢玩")
+    worker.click(f"{card} button:has-text('保存')")
+    worker.wait_for_selector(".alert.ok")
+    assert numbers["phone"] not in worker.inner_text("main")  # done: no longer on the list
+    worker.goto(f"/admin/tickets/{numbers['phone']}")
+    assert "电话回访" in worker.inner_text(".timeline") and "重新" in worker.inner_text(".timeline")
+
+
 def test_faq_edit_is_used_by_the_bot(browser, live):
     base, _ = live
     admin = page_for(browser, base)
