@@ -73,7 +73,10 @@ def _survey_gone_unanswered(s: Session, now) -> str:
     has turned it into a phone task (电话回访) for the grid."""
     from bot.scheduling import jobs
 
+    from bot.org.models import Resident
+
     start = now - timedelta(days=5)
+    s.add(Resident(channel="wechat", openid="oDemoPhone1", name="刘春梅", phone="13900009901", grid_id=1, unit="2单元502"))
     t = service.create_ticket(session=s, kind="complaint", text="2号楼东侧的健身器材松动了，孩子玩很危险",
                               resident="oDemoPhone1", channel="wechat", category="路灯与公共设施", grid_id=1, now=start)
     admin, dept = _staff(s, "admin"), _staff(s, "dept1")
