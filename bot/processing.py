@@ -24,7 +24,7 @@ from sqlmodel import Session
 from bot.dialogue import Dialogue
 from bot.dialogue.engine import prefetch_conversations
 from bot.inbound import Inbound, Reply
-from bot.db import insert_ignore, insert_ignore_many
+from bot.db import insert_ignore_many
 from bot.models import ChatMessage, ProcessedMessage, RequestNonce, utcnow
 from bot.outbox import enqueue
 
@@ -140,7 +140,7 @@ class Processor:
 
     def _attempt(self, jobs: list[Job], *, isolate: bool) -> list[tuple[Job, Reply | BaseException]]:
         """The fast path (isolate=False) claims every key of the batch at once, stops at the first failure and
-        rolls everything back; the isolated path claims message by message, each in its own SAVEPOINT."""
+        rolls everything back; the isolated path claims and runs message by message, each in its own SAVEPOINT."""
         outcomes: list[tuple[Job, Reply | BaseException]] = []
         batch = _Batch()
         with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
@@ -157,7 +157,7 @@ class Processor:
                     job_batch = _Batch()
                     if isolate:
                         with session.begin_nested():  # a failing message rolls back alone
-                            reply = self._handle(session, job, job_batch, batch)
+                            reply = self._handle(session, job, job_batch, batch, self._claim_all(session, [job]))
                     else:
                         reply = self._handle(session, job, job_batch, batch, claims, conversations)
                     batch.absorb(job_batch)
@@ -215,20 +215,13 @@ class Processor:
                             .values(status="deferred"))
             session.commit()
 
-    def _handle(self, session: Session, job: Job, mine: "_Batch", batch: "_Batch", claims: "_Claims | None" = None,
+    def _handle(self, session: Session, job: Job, mine: "_Batch", batch: "_Batch", claims: "_Claims",
                 conversations: dict | None = None) -> Reply:
         ib = job.inbound
         key = ib.dedupe_key
-        if claims is None:
-            self._claim_nonce(session, job)
-            first = insert_ignore(session, ProcessedMessage, {
-                "channel": ib.channel, "dedupe_key": key, "user_id": ib.user_id, "status": "processing",
-                "created_at": utcnow()})
-        elif id(job) in claims.replayed:
+        if id(job) in claims.replayed:
             raise Replayed(job.replay_key)
-        else:
-            first = key in claims.fresh and key not in batch.replies and key not in mine.replies
-        if not first:
+        if key not in claims.fresh or key in batch.replies or key in mine.replies:  # a retry: same effect, same reply
             return batch.replies.get(key) or self._earlier_reply(session, key)
         reply = self.dialogue.respond(session=session, inbound=ib, log_rows=mine.log_rows, conversations=conversations)
         if reply.meta.get("redact"):  # an anonymous opinion: keep no link from the sender to what was said
@@ -237,15 +230,6 @@ class Processor:
             mine.done.append({"k": key, "status": "done", "reply": reply.to_dict(), "user_id": ib.user_id})
         mine.replies[key] = reply
         return reply
-
-    @staticmethod
-    def _claim_nonce(session: Session, job: Job) -> None:
-        key = job.inbound.dedupe_key
-        if job.replay_key and not insert_ignore(session, RequestNonce, {
-                "key": job.replay_key, "dedupe_key": key, "created_at": utcnow()}):
-            seen = session.execute(select(RequestNonce.dedupe_key).where(RequestNonce.key == job.replay_key)).scalar()
-            if seen != key:
-                raise Replayed(job.replay_key)
 
     @staticmethod
     def _earlier_reply(session: Session, key: str) -> Reply:

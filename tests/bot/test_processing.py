@@ -144,3 +144,28 @@ def test_a_conversation_carries_its_state_from_one_message_to_the_next_inside_a_
                                               account="gh", create_time=1), None)])
     assert outcome(nxt) == "一|二|三|四"
     processor.engine.dispose()
+
+
+def test_after_a_failure_the_batch_runs_message_by_message_with_the_same_guarantees(db_url):
+    class Picky(Counting):
+        def handle(self, turn, match):
+            if turn.text == "boom":
+                raise RuntimeError("handler bug")
+            return super().handle(turn, match)
+
+    handler = Picky()
+    processor = Processor(engine=make_engine(db_url), dialogue=Dialogue([[handler]]))
+
+    def msg(msg_id, text):
+        return Inbound(channel="wechat", user_id="oIso", msg_type="text", text=text, msg_id=msg_id, account="gh",
+                       create_time=1)
+
+    jobs = processor.process_batch([(msg("1", "a"), "t:n1:s"), (msg("2", "boom"), "t:n2:s"), (msg("1", "a"), "t:n3:s"),
+                                    (msg("3", "c"), "t:n1:s")])
+    # the fast pass ran "a" once and failed on "boom"; the isolated pass ran "a" again from scratch (the first
+    # pass was rolled back), gave its retry the same reply, and still refused the reused signature
+    assert [outcome(j) for j in jobs] == ["第2次", "RuntimeError", "第2次", "Replayed"]
+    with processor.engine.connect() as conn:
+        keys = sorted(conn.execute(select(ProcessedMessage.dedupe_key)).scalars())
+    assert keys == ["wechat:gh:m:1"]
+    processor.engine.dispose()
