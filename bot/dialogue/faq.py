@@ -9,7 +9,6 @@ from bot.dialogue.engine import Turn
 from bot.inbound import Reply
 
 MENU_STATE = "faq_menu"
-CLARIFY_STATE = "clarify"  # handlers.Clarification: 「2」 then routes the original text as a report
 REPORT_SHARE = 0.2  # the classifier's complaint + service-request share above which an unknown question may be a report
 
 
@@ -24,8 +23,11 @@ def answer(turn: Turn, text: str) -> Reply:
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=text)
         meta["faq_menu"] = list(match.menu_codes)
     elif match.outcome == "unknown" and _may_be_a_report(turn):
-        # 「请问3栋楼道灯坏了8天没人修？」 reads as a question but is a report: offer to register it, not a dead end
-        turn.set_state(CLARIFY_STATE, text=text)
+        # 「请问3栋楼道灯坏了8天没人修？」 reads as a question but is a report: offer to register it, not a dead end;
+        # the clarification flow then takes 「2」 (or 反映) and routes the original text as a report
+        from bot.dialogue.handlers import Clarification
+
+        turn.set_state(Clarification.state, text=text)
         return Reply(text=texts.REPORT_OFFER, meta={**meta, "report_offer": True})
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
 
