@@ -129,6 +129,16 @@ class Commands:
         return Reply(text=texts.HELP)
 
 
+BARE_TOPIC_MAX = 6  # characters: a topic named alone, with no word saying what the resident wants
+
+
+def _bare_topic(text: str, c) -> bool:
+    """Only a category's keyword fired (and the model): no question, complaint or suggestion cue at all."""
+    rules = {str(e.get("rule", "")).split(".")[0] for e in getattr(c, "evidence", None) or []}
+    return (bool(getattr(c, "category", None)) and len(_PUNCT.sub("", text)) <= BARE_TOPIC_MAX
+            and rules <= {"category", "model"})
+
+
 CLARIFY_CHOICES = {
     "question": {"1", "咨询", "问问", "问政策", "咨询政策", "了解"},
     "complaint": {"2", "反映", "反映问题", "投诉", "求助", "帮忙", "办事", "报修"},
@@ -172,6 +182,13 @@ class IntentRoute:
     def handle(self, turn: Turn, c) -> Reply:
         if c.intent in ("emergency", "police"):
             return self.route(turn, c.intent, turn.text)
+        if getattr(c, "needs_clarification", False) and _bare_topic(turn.text, c):
+            # 「低保」, 「居住证」 alone: most residents want to know about it; the FAQ's answer or menu, else ask
+            from bot.dialogue import faq
+
+            reply = faq.answer(turn, turn.text)
+            if reply.meta.get("faq_outcome") in ("answer", "menu"):
+                return reply
         if getattr(c, "needs_clarification", False):
             turn.set_state(Clarification.state, text=turn.text)
             question = c.clarifying_question or "您是想咨询政策，还是要反映问题？"

@@ -28,6 +28,7 @@ ASK_PHOTO = "如方便，请发一张现场照片；没有照片请回复「跳�
 CONFIRM_TEXT = "请确认要登记的事项：\n{summary}\n回复「确认」提交，回复「取消」放弃。"
 NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
 ABANDONED = "好的，已取消，没有登记。"
+LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
 CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样的问题（工单 {parent}），我们会一并办理，"
                      "办结时会通知您。回复「查询」可查看进度。")
 BIND_ASK = "请回复您的楼栋单元（如「绑定 3号楼2单元」），或点「+」发送位置。"
@@ -38,6 +39,26 @@ ANON_ASK = ("「连心树」匿名意见：请在下一条消息写下您的意�
             "工作人员看不到是谁发的（匿名意见不能查询进度）。回复「取消」放弃。")
 ANON_DONE = "已匿名提交，感谢您的意见！"
 REDACT = {"redact": True}  # engine._log and the processor must keep nothing of this turn that names the sender
+
+
+NEW_MESSAGE_INTENTS = ("question", "suggestion", "status_query", "human")
+NEW_MESSAGE_CONFIDENCE = 0.6
+
+
+def _a_new_message(turn: Turn) -> bool:
+    """While asked where (or for a photo), the resident asks something else: 「居住证到期了续一下要带啥」.
+
+    Not a place (no building named) and confidently another kind of message. Complaints stay in the flow:
+    「楼上还在滴水」 is more about the same problem."""
+    c = turn.classification
+    if c.intent not in NEW_MESSAGE_INTENTS or c.needs_clarification or c.confidence < NEW_MESSAGE_CONFIDENCE:
+        return False
+    return turn.state != WHERE or org.find_building(session=turn.session, text=turn.text) is None
+
+
+def _short(text: str, size: int = 15) -> str:
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= size else first[:size] + "…"
 
 
 def _word(text: str) -> str:
@@ -160,6 +181,8 @@ class Intake:
             return "yes" if word in YES else None
         if turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES:
             return None  # asked enough: this is something else
+        if word not in SKIP | YES and _a_new_message(turn):
+            return "left"
         return "text"
 
     def handle(self, turn: Turn, match: str) -> Reply:
@@ -174,6 +197,14 @@ class Intake:
 
             turn.set_state(None)
             return IntentRoute.route(turn, turn.classification.intent, turn.text)
+        if match == "left":  # a question of its own: answer it, and say plainly that the report was not filed
+            from bot.dialogue.handlers import IntentRoute
+
+            turn.set_state(None)
+            reply = IntentRoute.route(turn, turn.classification.intent, turn.text)
+            notice = LEFT_UNFILED.format(text=_short(draft.get("text", "")))
+            return Reply(text=f"{reply.text}\n\n{notice}" if reply.text else notice, articles=reply.articles,
+                         meta={**reply.meta, "intake": "left"})
         if match == "image":
             ib = turn.inbound
             draft["attachments"] = [*draft.get("attachments", []), {"type": "image", "media_id": ib.media_id,

@@ -201,3 +201,27 @@ def test_a_report_worded_as_a_question_is_offered_a_ticket_not_a_dead_end(org, c
 def test_a_policy_question_the_faq_does_not_know_gets_no_ticket_offer(org, chat):
     reply = chat.say("请问公租房摇号什么时候开始")
     assert "回复「2」" not in reply and "人工" in reply
+
+
+def test_a_question_asked_while_the_intake_waits_is_answered_and_the_report_is_said_to_be_unfiled(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    assert "在哪里" in chat.say("楼上漏水到我家了")
+    reply = chat.say("居住证到期了续一下要带啥")
+    assert "居住证" in reply and "还没有登记" in reply and "楼上漏水到我家了" in reply
+    assert "没有找到" not in reply and chat.tickets() == []
+    # more words about the problem, or a place, still belong to the flow
+    assert "在哪里" in chat.say("楼上漏水到我家了")
+    assert "在哪里" in chat.say("厕所天花板在滴水")
+    assert "照片" in chat.say("3号楼")
+    assert "确认" in chat.say("跳过")
+
+
+def test_a_topic_named_alone_gets_the_faq_not_a_clarifying_question(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    reply = chat.say("低保")
+    assert "低保" in reply and "请回复数字：1 咨询政策" not in reply
+    assert "请回复数字：1 咨询政策" in chat.say("路灯")  # no FAQ entry fits: then ask what they want
