@@ -177,8 +177,8 @@ class Intake:
             return None  # 人工, 查询 …: the flow is left, the command runs
         if word in NO:
             return "cancel"
-        if turn.state == CONFIRM:
-            return "yes" if word in YES else None
+        if turn.state == CONFIRM:  # anything but 确认 leaves, and is told the report was not filed
+            return "yes" if word in YES else "left"
         if turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES:
             return None  # asked enough: this is something else
         if word not in SKIP | YES and _a_new_message(turn):
@@ -197,11 +197,11 @@ class Intake:
 
             turn.set_state(None)
             return IntentRoute.route(turn, turn.classification.intent, turn.text)
-        if match == "left":  # a question of its own: answer it, and say plainly that the report was not filed
+        if match == "left":  # a message of its own: answer it, and say plainly that the report was not filed
             from bot.dialogue.handlers import IntentRoute
 
             turn.set_state(None)
-            reply = IntentRoute.route(turn, turn.classification.intent, turn.text)
+            reply = IntentRoute().handle(turn, turn.classification) if turn.text else Reply()
             notice = LEFT_UNFILED.format(text=_short(draft.get("text", "")))
             return Reply(text=f"{reply.text}\n\n{notice}" if reply.text else notice, articles=reply.articles,
                          meta={**reply.meta, "intake": "left"})

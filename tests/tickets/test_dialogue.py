@@ -225,3 +225,14 @@ def test_a_topic_named_alone_gets_the_faq_not_a_clarifying_question(org, chat):
     reply = chat.say("低保")
     assert "低保" in reply and "请回复数字：1 咨询政策" not in reply
     assert "请回复数字：1 咨询政策" in chat.say("路灯")  # no FAQ entry fits: then ask what they want
+
+
+def test_anything_but_yes_at_the_confirmation_is_answered_and_the_report_said_to_be_unfiled(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    chat.say("投诉：3号楼楼道灯坏了一个星期了")
+    assert "确认" in chat.say("跳过")
+    reply = chat.say("低保")
+    assert "低保" in reply and "还没有登记" in reply and chat.tickets() == []
+    assert "您是想问" in reply  # the FAQ menu for the topic, not a ticket for 「低保」
