@@ -41,17 +41,22 @@ ANON_DONE = "已匿名提交，感谢您的意见！"
 REDACT = {"redact": True}  # engine._log and the processor must keep nothing of this turn that names the sender
 
 
-NEW_MESSAGE_INTENTS = ("question", "suggestion", "status_query", "human")
-NEW_MESSAGE_CONFIDENCE = 0.6
+NEW_MESSAGE_INTENTS = ("question", "suggestion")
+NEW_MESSAGE_CONFIDENCE = 0.5
 
 
 def _a_new_message(turn: Turn) -> bool:
     """While asked where (or for a photo), the resident asks something else: 「居住证到期了续一下要带啥」.
 
-    Not a place (no building named) and confidently another kind of message. Complaints stay in the flow:
-    「楼上还在滴水」 is more about the same problem."""
+    Not a place (no building named), and confidently a question or suggestion about another topic than the
+    report's. 「什么时候来人？」 (no topic) or 「漏水物业管不管？」 (the same topic) stay in the flow, and so do
+    complaints: 「楼上还在滴水」 is more about the same problem."""
     c = turn.classification
+    if c.intent in ("status_query", "human"):
+        return True
     if c.intent not in NEW_MESSAGE_INTENTS or c.needs_clarification or c.confidence < NEW_MESSAGE_CONFIDENCE:
+        return False
+    if not c.category or c.category == turn.flow_data.get("category"):
         return False
     return turn.state != WHERE or org.find_building(session=turn.session, text=turn.text) is None
 
@@ -179,8 +184,9 @@ class Intake:
             return "cancel"
         if turn.state == CONFIRM:  # anything but 确认 leaves, and is told the report was not filed
             return "yes" if word in YES else "left"
-        if turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES:
-            return None  # asked enough: this is something else
+        if (turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES
+                and org.find_building(session=turn.session, text=turn.text) is None):
+            return None  # asked enough, and still no place: this is something else
         if word not in SKIP | YES and _a_new_message(turn):
             return "left"
         return "text"

@@ -210,10 +210,13 @@ def test_a_question_asked_while_the_intake_waits_is_answered_and_the_report_is_s
     assert "在哪里" in chat.say("楼上漏水到我家了")
     reply = chat.say("居住证到期了续一下要带啥")
     assert "居住证" in reply and "还没有登记" in reply and "楼上漏水到我家了" in reply
+    assert "在哪里" in chat.say("楼上漏水到我家了")
+    assert "还没有登记" in chat.say("帮我查一下低保标准是多少")
     assert "没有找到" not in reply and chat.tickets() == []
     # more words about the problem, or a place, still belong to the flow
     assert "在哪里" in chat.say("楼上漏水到我家了")
     assert "在哪里" in chat.say("厕所天花板在滴水")
+    assert "在哪里" in chat.say("什么时候来人？")  # a question about this very report: still asked where
     assert "照片" in chat.say("3号楼")
     assert "确认" in chat.say("跳过")
 
