@@ -99,7 +99,8 @@ def raise_emergency(turn: Turn, classification) -> Reply:
         **emergency_place(turn),
     )
     safety = getattr(c, "safety_reply", None) or "如有危险请立即拨打 119（火警）/ 120（急救）/ 110（报警）。"
-    return Reply(text=f"{safety}\n已记录并通知网格员，编号 {ticket.number}。", meta={"ticket": ticket.number, "urgent": True})
+    told = "" if "通知网格员" in safety else "，已通知网格员"  # the safety text may say so already
+    return Reply(text=f"{safety}\n已记录{told}，编号 {ticket.number}。", meta={"ticket": ticket.number, "urgent": True})
 
 
 def more(turn: Turn) -> Reply:
