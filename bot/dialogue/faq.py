@@ -32,6 +32,22 @@ def answer(turn: Turn, text: str) -> Reply:
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
 
 
+def answer_errand(turn: Turn, text: str) -> Reply | None:
+    """「我家老人想办个老年卡」: a request to get something done that the FAQ answers confidently. The answer comes
+    first (most residents only need to know how), with an offer to register it for staff help; None otherwise.
+    Nothing is logged as unanswered: this is a request, not a question the FAQ missed."""
+    from bot.dialogue.handlers import Clarification
+    from knowledge_base import service
+
+    match = service.get_index(turn.session).match(text, today=turn.now.date())
+    if match.outcome != "answer":
+        return None
+    service.record_hit(turn.session, code=match.code)
+    turn.set_state(Clarification.state, text=text)
+    return Reply(text=f"{service.reply_text(turn.session, match)}\n\n{texts.ERRAND_OFFER}",
+                 meta={"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True})
+
+
 def _may_be_a_report(turn: Turn) -> bool:
     """A community matter (a category the grid handles) with a real share of complaint or service-request cues."""
     c = turn.classification

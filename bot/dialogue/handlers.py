@@ -139,6 +139,12 @@ def _bare_topic(text: str, c) -> bool:
             and rules <= {"category", "model"})
 
 
+def _errand(c) -> bool:
+    """A request to get something done (办个, 申请, 开证明), not a repair or a problem on site."""
+    rules = {str(e.get("rule", "")) for e in getattr(c, "evidence", None) or []}
+    return "service.help" in rules and "service.repair" not in rules
+
+
 CLARIFY_CHOICES = {
     "question": {"1", "咨询", "问问", "问政策", "咨询政策", "了解"},
     "complaint": {"2", "反映", "反映问题", "投诉", "求助", "帮忙", "办事", "报修"},
@@ -168,7 +174,7 @@ class Clarification:
         c = turn.about(original)  # category, department and urgency come from what was asked, not from 「2」
         if intent == "complaint" and c.scores.get("service_request", 0.0) > c.scores.get("complaint", 0.0):
             intent = "service_request"  # 「反映」 a broken lift is a repair request, not a complaint
-        return IntentRoute.route(turn, intent, original)
+        return IntentRoute.route(turn, intent, original, chosen=True)
 
 
 class IntentRoute:
@@ -196,7 +202,8 @@ class IntentRoute:
         return self.route(turn, c.intent, turn.text)
 
     @staticmethod
-    def route(turn: Turn, intent: str, text: str) -> Reply:
+    def route(turn: Turn, intent: str, text: str, *, chosen: bool = False) -> Reply:
+        """`chosen`: the resident picked the intent in a clarification (「2」), so it is done as they said."""
         c = turn.classification
         if intent == "emergency":
             return routes.raise_emergency(turn, c)
@@ -214,6 +221,12 @@ class IntentRoute:
             from bot.dialogue import faq
 
             return faq.answer(turn, text)
+        if intent == "service_request" and not chosen and _errand(c):
+            from bot.dialogue import faq
+
+            reply = faq.answer_errand(turn, text)
+            if reply is not None:
+                return reply
         if intent in ("complaint", "service_request", "suggestion"):
             return routes.open_ticket(turn, kind=intent, text=text, classification=c)
         return Reply(text=texts.NOT_UNDERSTOOD)

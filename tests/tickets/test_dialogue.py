@@ -239,3 +239,19 @@ def test_anything_but_yes_at_the_confirmation_is_answered_and_the_report_said_to
     reply = chat.say("低保")
     assert "低保" in reply and "还没有登记" in reply and chat.tickets() == []
     assert "您是想问" in reply  # the FAQ menu for the topic, not a ticket for 「低保」
+
+
+def test_an_errand_the_faq_knows_is_answered_first_with_an_offer_to_register_it(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    reply = chat.say("我想办老年卡")
+    assert "老年优待卡" in reply and "回复「2」" in reply and chat.tickets() == []
+    assert "在哪里" in chat.say("2")  # registered on request: the intake starts and asks where
+    chat.say("3号楼")
+    chat.say("跳过")
+    assert chat.say("确认").startswith("已记录")
+    [t] = chat.tickets()
+    assert (t.kind, t.text) == ("service_request", "我想办老年卡")
+    # a repair is never answered from the FAQ first
+    assert "在哪里" in chat.say("楼道灯坏了")
