@@ -18,7 +18,7 @@ from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
 SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")
-_FILLER = re.compile(r"[\s\W_啊呀啦吧哦噢嗯呢哈嘛呗哇了的~]+")
+_FILLER = re.compile(r"(?:你们|您们|大家|[\s\W_啊呀啦吧哦噢嗯呢哈嘛呗哇了的~您])+")  # 「谢谢你们」: only the thanks
 CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
 CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
