@@ -792,7 +792,14 @@ class FaqIndex:
                 return None
             if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
                 return None
-            return fits[0][1]
+            chosen = fits[0][1]
+            extra = self._doc_aspects(chosen, name) - asked
+            if extra:  # it also answers something not asked: not when another entry answers just what was asked
+                for s, _, _, j in close:
+                    if (j != chosen and s >= low and self._fits(asked, self._doc_aspects(j, name))
+                            and not self._doc_aspects(j, name) - asked and same_service(j)):
+                        return None
+            return chosen
 
         if asked == {"流程"} and self._situation(text):
             return None
