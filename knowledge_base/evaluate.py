@@ -331,7 +331,83 @@ CLOSERS_FRESH = ["", "", "？", "。。", "，谢谢啦", "，在线等", "，�
 TYPOS_FRESH = {"证": "症", "保": "包", "医": "衣", "险": "显", "津": "今", "龄": "玲", "残": "惨", "低": "底", "养": "氧",
                "房": "防", "户": "互", "籍": "急", "材": "才", "申": "身", "请": "情", "领": "灵", "代": "带", "交": "教",
                "话": "画", "登": "灯", "记": "计", "补": "捕", "贴": "铁", "办": "伴", "理": "礼", "业": "页", "就": "旧"}
-RULES = {"train": RESIDENT_TRAIN, "test": RESIDENT_TEST, "fresh": RESIDENT_FRESH}
+
+# A fourth resident generator (branch faq-recall-2), written before any FRESH query or miss was looked at and
+# scored once on the matcher as it stood (commit "RESIDENT_FOURTH"). It tries to be unlike the other three:
+# 咱/俺 and northern/southern particles (嘞、噻、哈、不), 那个啥 and 就是那个 before the name, 是不是要 / 非得 / 行不,
+# the aspect said before the service ("啥时候发{t}"), stories before the question (我刚从外地搬来，…), names cut
+# at the end as well as the start (残疾人两项补贴 -> 两项补贴, 犬只登记 -> 犬只), two-part questions when the entry
+# answers two things, and a typo table that also has a few non-homophones of dialect speakers (f/h, n/l, en/eng).
+# NEVER used for tuning: the honest held-out figure. Do not edit it to follow the matcher.
+RESIDENT_FOURTH = {
+    "条件": ["{t}门槛高不高", "{t}要够啥条件", "像俺这样的能弄{t}不", "{t}是不是谁都能办", "啥条件才给办{t}"],
+    "对象": ["{t}是给啥样的人的", "{t}管哪些人", "俺们这号人能享受{t}不", "{t}照顾的是哪些人"],
+    "材料": ["{t}要拿啥东西去", "{t}需要带啥证件不", "办{t}是不是要带户口本身份证啥的", "{t}得备齐哪些材料", "去弄{t}手续要些啥"],
+    "流程": ["{t}到底咋个办法", "{t}第一步干啥", "{t}这个要咋弄才行", "想弄个{t}，咋整", "{t}办的流程跟我说下"],
+    "地点": ["{t}去哪儿弄", "{t}找哪个地方办", "办{t}上哪去", "{t}在哪个大厅办", "去哪办{t}"],
+    "时限": ["{t}交了材料多久有结果", "{t}得等几天", "{t}多长时间能弄好", "多久能办下来{t}"],
+    "费用": ["{t}要不要掏钱", "{t}是不是要交钱", "弄{t}得花多少", "{t}收不收钱的"],
+    "标准": ["{t}一个月能给多少", "{t}能发多少钱", "{t}一年补多少", "一个月多少钱{t}"],
+    "发放": ["{t}钱啥时候给", "{t}每月啥时候打卡上", "{t}多会儿发", "啥时候发{t}"],
+    "网办": ["{t}手机上能弄不", "{t}非得跑一趟吗，能不能网上弄", "{t}在网上咋申请", "{t}有没有线上的"],
+    "代办": ["{t}俺去不了，让闺女去行不", "{t}能不能叫亲戚帮忙办", "{t}非得本人去吗，家里人代办行不行", "{t}可不可以委托别人"],
+    "电话": ["{t}有电话能问不", "{t}问谁，给个电话", "{t}打哪个号码咨询"],
+    "依据": ["{t}是按哪个政策来的", "{t}有红头文件不", "{t}出自哪个规定"],
+    "进度": ["{t}申请好久了咋查进度", "{t}办得咋样了在哪能看", "{t}现在到哪一步了"],
+    "有效期": ["{t}有效期是几年", "{t}能管多长时间", "{t}过期了咋整"],
+    "变更": ["{t}上名字写错了咋弄", "{t}信息变了要去改吗", "{t}里面的信息咋更正"],
+    "遗失": ["{t}搞丢了咋办", "{t}不见了能补不", "{t}坏了能换个新的不"],
+    "不通过": ["{t}审核没给过咋办", "{t}申请被拒了咋整", "{t}没批准能复核不"],
+    "外地": ["俺是外地的能办{t}不", "户口不在这边能弄{t}吗", "咱外省户口能申请{t}不"],
+}
+OPENERS_FOURTH = ["", "", "", "我刚从外地搬来，", "咱家老人身体不好，", "我是新来的不太懂，", "刚退休在家闲着，", "那个啥，",
+                  "俺闺女让我问下，", "我在外面打工刚回来，", "孩子他爸让我问问，", "去年搬到咱小区的，", "哎同志，"]
+CLOSERS_FOURTH = ["", "", "", "嘞", "哈", "噻", "，咋整", "，谢了哈", "，急用", "??", "，不晓得问谁", "，麻烦了哈", "不"]
+TYPOS_FOURTH = {"证": "政", "保": "饱", "医": "依", "险": "线", "补": "布", "办": "扮", "申": "深", "请": "轻", "领": "岭",
+                "津": "金", "户": "沪", "籍": "集", "居": "局", "住": "驻", "残": "蚕", "疾": "及", "低": "滴", "租": "组",
+                "料": "廖", "材": "财", "费": "非", "钱": "潜", "登": "蹬", "记": "技", "业": "夜", "认": "任", "定": "订",
+                # not homophones: dialect speakers' f/h, n/l and en/eng (the matcher compares pinyin, so these stay hard)
+                "房": "黄", "年": "连", "生": "森"}
+_NAME_SUFFIXES = ("补贴", "津贴", "补助", "登记", "证明", "办理", "申请", "服务", "认定", "许可", "审批", "报名")
+
+
+def _fourth_name(t: str, rng: random.Random) -> str:
+    """Residents say part of a name: the generic end dropped (犬只登记 -> 犬只) or the start (两项补贴)."""
+    roll = rng.random()
+    if roll < 0.15:
+        for suffix in _NAME_SUFFIXES:
+            if t.endswith(suffix) and len(t) - len(suffix) >= 3:
+                return t[: -len(suffix)]
+    if roll < 0.30 and len(t) >= 6:
+        return t[-4:]
+    return t
+
+
+def _fourth_query(service: str, aspects: tuple[str, ...], rng: random.Random) -> str:
+    name = _fourth_name(service, rng)
+    first = rng.choice(aspects)
+    template = rng.choice(RESIDENT_FOURTH[first])
+    roll = rng.random()
+    if roll < 0.12:
+        template = template.replace("{t}", "那个啥{t}", 1)
+    elif roll < 0.20:
+        template = template.replace("{t}", "就是那个{t}", 1)
+    elif roll < 0.30:
+        template = template.replace("{t}", "咱这{t}", 1)
+    text = template.format(t=name)
+    others = [a for a in aspects if a != first]
+    if others and rng.random() < 0.6:  # the entry answers two things: ask both ("…要带啥，在哪办")
+        second = rng.choice(RESIDENT_FOURTH[others[0]]).format(t="").strip("，")
+        text += rng.choice(["，", "，还有", "，另外", "？那"]) + second
+    roll = rng.random()
+    if roll < 0.4:
+        text = _typo(text, TYPOS_FOURTH, rng)
+    if roll < 0.1:
+        text = _typo(text, TYPOS_FOURTH, rng)
+    return rng.choice(OPENERS_FOURTH) + text + rng.choice(CLOSERS_FOURTH)
+
+
+RULES = {"train": RESIDENT_TRAIN, "test": RESIDENT_TEST, "fresh": RESIDENT_FRESH, "fourth": RESIDENT_FOURTH}
 
 
 def _typo(text: str, table: dict[str, str], rng: random.Random) -> str:
@@ -389,6 +465,8 @@ def resident_query(service: str, aspect: str, rng: random.Random, *, test: bool 
     """A resident's wording of (service, aspect), from the TRAIN, TEST or FRESH rules (`rules` wins over `test`)."""
     if rules == "fresh":
         return _fresh_query(service, aspect, rng)
+    if rules == "fourth":
+        return _fourth_query(service, (aspect,), rng)
     if rules is not None:
         test = rules == "test"
     rules = RESIDENT_TEST if test else RESIDENT_TRAIN
@@ -405,6 +483,11 @@ def resident_query(service: str, aspect: str, rng: random.Random, *, test: bool 
 def official_queries(faq, rng: random.Random, *, test: bool = True, per_entry: int = 2, rules: str | None = None):
     """(text, code) for covered entries and texts for the held-out 10% of entries."""
     held = {doc.code for doc, _ in faq[:: 10]}
+    if rules == "fourth":  # the fourth generator sees all the aspects an entry answers (two-part questions)
+        covered = [(_fourth_query(d.category, asp, rng), d.code) for d, asp in faq if d.code not in held
+                   for _ in range(per_entry)]
+        missing = [_fourth_query(d.category, asp, rng) for d, asp in faq if d.code in held for _ in range(per_entry)]
+        return held, covered, missing
     covered = [(resident_query(d.category, rng.choice(asp), rng, test=test, rules=rules), d.code)
                for d, asp in faq if d.code not in held for _ in range(per_entry)]
     missing = [resident_query(d.category, rng.choice(asp), rng, test=test, rules=rules)
@@ -416,7 +499,7 @@ def run_official(*, entries: int = 2000, messages_path: str | None = None, seed:
                  thresholds: Thresholds | None = None, per_entry: int = 2, test: bool = True,
                  rules: str | None = None) -> dict:
     """Figures on the official-style FAQ: covered and held-out resident queries, from `rules` ("train", "test" or
-    "fresh"; without it TEST rules unless test=False)."""
+    "fresh" or "fourth"; without it TEST rules unless test=False)."""
     if rules is None:
         rules = "test" if test else "train"
     if rules not in RULES:

@@ -70,7 +70,8 @@ _SYNONYMS = {
     "条件": ("什么要求", "申请要求", "资格", "符合什么", "满足什么", "什么人可以"),
     "电话": ("联系方式", "热线", "号码", "联系电话"),
     "代办": ("帮我办", "帮忙办", "代为办理", "委托他人", "委托别人", "找人", "让家人", "让子女"),
-    "不通过": ("没通过", "没审核通过", "审核没过", "没过", "被驳回", "驳回", "没批", "未通过"),
+    "不通过": ("没通过", "没审核通过", "审核没过", "没过", "被驳回", "驳回", "没批", "未通过",
+               "被退回来", "退回来", "被退回", "退回"),
     # not the single character 改: it rewrote 改造 (农村危房改造 -> 危房变更造) into a question about changes
     "变更": ("修改", "更改", "改正", "改动", "怎么改", "咋改", "如何改", "要改", "想改", "能改", "改一下", "改过来", "改成"),
     "错误": ("错了", "有误", "填错", "写错", "不对"),
@@ -128,6 +129,8 @@ _ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enum
 _ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")
+# Any punctuation or space: words on either side were never written as one.
+_SEPARATOR_RE = re.compile(r"[\s，,、。？?！!；;：:~～…（）()“”\"'《》]+")
 # Spellings a query is re-spelt towards (with the FAQ's own words, see FaqIndex._respell): the literal words of
 # the aspect patterns and the synonym table, so 文见/代半/免废/申清 read as 文件/代办/免费/申请.
 _SPELLINGS = frozenset(
@@ -584,7 +587,8 @@ class FaqIndex:
         are left out: who asks is not what is asked about."""
         wmap, unknown = self._weights()
         grams: dict[str, float] = {}
-        for run in subject_tokens(normalize(text)):
+        runs = [r for c in _SEPARATOR_RE.split(text) if c for r in subject_tokens(normalize(c))]
+        for run in runs:  # clause by clause: 个事，低保 is not the run 事低保
             for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
                 if len(part) > 1:
                     grams.update((g, wmap.get(g, 0.0)) for g in bigrams(sound(part)))
@@ -646,6 +650,29 @@ class FaqIndex:
             chars[at] = spelt[at - i]
             taken[i : i + size] = [True] * size
         return "".join(chars)
+
+    def _situation(self, text: str) -> bool:
+        """A clause asking 流程 (怎么办、咋弄) also says something the FAQ has no word for (申请被退回来了咋弄):
+        the resident describes a situation and asks what to do about it, not how to apply. 流程 is the label
+        asked when nothing more specific is recognised, so an unrecognised situation must not be read as it."""
+        wmap, _ = self._weights()
+        for clause in _SEPARATOR_RE.split(text):
+            norm = normalize(clause)
+            if not norm or "流程" not in aspects(clause):
+                continue
+            for run in subject_tokens(norm):
+                for w in run:
+                    if len(w) > 1 and w not in _PERSON_WORDS and any(g not in wmap for g in bigrams(sound(w))):
+                        return True
+        return False
+
+    def _fused_clauses(self, text: str) -> tuple[str, ...]:
+        """`_fused_words` clause by clause: normalising drops punctuation, and a character of one clause fused
+        with a name of the next (个事，低保 -> 事低保) made the query seem to name another service."""
+        clauses = [c for c in _SEPARATOR_RE.split(text) if c]
+        if len(clauses) < 2:
+            return self._fused_words(normalize(text))
+        return tuple(w for c in clauses for w in self._fused_words(normalize(c)))
 
     def _fused_words(self, norm: str) -> tuple[str, ...]:
         """Sounds of a single character joined to the content word beside it when the FAQ never uses that character
@@ -765,8 +792,17 @@ class FaqIndex:
                 return None
             if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
                 return None
-            return fits[0][1]
+            chosen = fits[0][1]
+            extra = self._doc_aspects(chosen, name) - asked
+            if extra:  # it also answers something not asked: not when another entry answers just what was asked
+                for s, _, _, j in close:
+                    if (j != chosen and s >= low and self._fits(asked, self._doc_aspects(j, name))
+                            and not self._doc_aspects(j, name) - asked and same_service(j)):
+                        return None
+            return chosen
 
+        if asked == {"流程"} and self._situation(text):
+            return None
         chosen = sole_fit(asked, frozenset())
         if chosen is not None or not self.NAME_SIBLINGS or len(ranked) < self.NAME_SIBLINGS:
             return chosen
@@ -805,7 +841,7 @@ class FaqIndex:
         runner = cands[1].score if len(cands) > 1 else 0.0
         qnames = tuple(sound(w) for w in qwords if len(w) > 1 and w not in LIGHT_WORDS and w not in _ASKING_WORDS
                        and not _ASPECT_RE.search(w))
-        qruns = self._fused_words(norm)
+        qruns = self._fused_clauses(text)
         qsubject = self._query_subject(text)
         if best >= th.answer and self._same_aspects(norm, ranked[0][3]) and self._fits(aspects(text), self._doc_aspects(ranked[0][3])) and (
             best - runner >= th.margin

@@ -175,6 +175,22 @@ def test_the_fresh_resident_rules_are_their_own_generator():
     assert report["covered"].get("wrong", 0) <= 0.01
 
 
+
+def test_the_fourth_resident_rules_are_their_own_generator():
+    import random
+
+    from knowledge_base import evaluate
+
+    others = {evaluate.resident_query("城乡居民养老保险", a, random.Random(n), rules=r)
+              for n in range(30) for r in ("train", "test", "fresh") for a in ("材料", "地点")}
+    fourth = {evaluate.resident_query("城乡居民养老保险", a, random.Random(n), rules="fourth")
+              for n in range(30) for a in ("材料", "地点")}
+    assert not fourth & others
+    two = {evaluate._fourth_query("居住证", ("材料", "地点"), random.Random(n)) for n in range(60)}
+    assert any("，" in t.split("居住")[-1] or "？那" in t for t in two)  # some ask both things the entry answers
+    report = evaluate.run_official(entries=400, messages_path=None, rules="fourth")
+    assert report["rules"] == "fourth" and report["covered"]["queries"] > 500
+
 NEIGHBOURS = [FaqDoc("A", "装修备案遗失了怎么补办？"), FaqDoc("B", "装修备案在哪里办理？"), FaqDoc("C", "装修备案的办理流程是什么？"),
               FaqDoc("D", "退役军人安置信息填错了如何变更？"), FaqDoc("E", "退役军人优待证在哪里办理？"),
               FaqDoc("F", "租房备案可以委托他人代办吗？"), FaqDoc("G", "公租房在哪里办理？"),
