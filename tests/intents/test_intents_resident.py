@@ -8,10 +8,14 @@ import intents
 
 CASES = {
     "emergency": ["电梯里困人了快来", "电梯卡在三楼了里面有人", "燃起泄漏了", "家里然气漏了", "老人跌倒了快来人",
-                  "我妈在卫生间跌倒了", "楼下有煤气味", "楼道里冒烟了！！", "3号楼着火了快来人啊", "我家老人摔倒了起不来",
+                  "我妈在卫生间跌倒了", "楼下车库里冒出好多烟", "厨房里一股臭鸡蛋味，是不是漏气了",
+                  "隔壁老太太好几天没出门了，敲门也不应", "孩子被锁在车里了", "有人掉进小区的水池里了",
+                  "我爸突然说不出话，手脚麻", "有人在楼顶边上坐着好久了", "我被困在家里了门打不开",
+                  "燃气表一直在转但是没开火", "楼下有煤气味", "楼道里冒烟了！！", "3号楼着火了快来人啊", "我家老人摔倒了起不来",
                   "有人晕倒在小区门口了", "厨房燃气泄漏了怎么办", "楼下有煤汽味", "电悌里困人了",
                   "楼顶有人要跳楼"],
-    "police": ["有人冒充社区工作人员上门收钱", "我手机收到短信说医保卡要冻结让我转账", "小区里有人偷电动车电瓶",
+    "police": ["楼上在吵架，好像还动手了，女的一直在哭", "有个陌生人一直在小区里转悠，挨家挨户看门牌",
+               "有人冒充社区工作人员上门收钱", "我手机收到短信说医保卡要冻结让我转账", "小区里有人偷电动车电瓶",
                "有人在小区门口打架", "我被骗了两万块钱", "我家电动车被偷了", "楼下有人拿刀吓唬人", "邻居家暴老婆天天哭"],
     "greeting": ["你们好", "你好", "您好！", "在吗", "哈喽~", "早上好呀"],
     "thanks": ["谢谢你们，灯已经修好了", "谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍", "谢谢你们，问题解决了"],
@@ -113,3 +117,15 @@ def test_main_class_maps_every_intent_onto_the_three_mailbox_labels() -> None:
     main = {"question": greeting.scores["question"], "suggestion": greeting.scores["suggestion"],
             "complaint_or_request": greeting.scores["complaint"] + greeting.scores["service_request"]}
     assert greeting.main_class == max(main, key=main.__getitem__)
+
+
+@pytest.mark.parametrize("text", ["热水器好像漏电，摸着麻手", "小区里有条狗咬人了", "我家天花板在掉水泥块，砸到人怎么办"])
+def test_dangers_that_are_not_emergencies_are_still_urgent(text: str) -> None:
+    result = intents.classify(text)
+    assert result.intent in ("service_request", "complaint") and result.urgency == "high", (text, result.intent, result.urgency)
+
+
+@pytest.mark.parametrize("text", ["如何防止孩子被锁在车里", "消防通道被堵，万一冒烟怎么办", "建议加强可疑人员排查",
+                                  "工厂烟囱天天冒出好多烟"])
+def test_prevention_questions_and_suggestions_do_not_raise_an_alarm(text: str) -> None:
+    assert intents.classify(text).intent not in ("emergency", "police"), text
