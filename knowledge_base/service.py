@@ -88,14 +88,15 @@ def get_index(session: Session, *, thresholds: Thresholds | None = None) -> FaqI
 # ---- asking ------------------------------------------------------------------------------------
 
 def ask(session: Session, text: str, *, channel: str | None = None, user_id: str | None = None,
-        today: date | None = None) -> Match:
+        today: date | None = None, log_unknown: bool = True) -> Match:
     """Match a resident's question; count a hit on an answer, log the question when unknown (caller commits).
 
-    Both writes are in the session's transaction at once (no flush of anything else the caller has pending)."""
+    Both writes are in the session's transaction at once (no flush of anything else the caller has pending).
+    `log_unknown=False` for text that is not a question the FAQ missed (an errand tried against it first)."""
     match = get_index(session).match(text, today=today or date.today())
     if match.outcome == ANSWER:
         record_hit(session, code=match.code)
-    elif match.outcome == UNKNOWN:
+    elif match.outcome == UNKNOWN and log_unknown:
         log_unanswered(session, text=text, channel=channel, user_id=user_id,
                        best_code=match.candidates[0].code if match.candidates else None)
     return match

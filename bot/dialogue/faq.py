@@ -39,10 +39,10 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
     from bot.dialogue.handlers import Clarification
     from knowledge_base import service
 
-    match = service.get_index(turn.session).match(text, today=turn.now.date())
+    match = service.ask(turn.session, text, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
+                        today=turn.now.date(), log_unknown=False)
     if match.outcome != "answer":
         return None
-    service.record_hit(turn.session, code=match.code)
     turn.set_state(Clarification.state, text=text)
     return Reply(text=f"{service.reply_text(turn.session, match)}\n\n{texts.ERRAND_OFFER}",
                  meta={"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True})

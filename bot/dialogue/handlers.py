@@ -132,16 +132,21 @@ class Commands:
 BARE_TOPIC_MAX = 6  # characters: a topic named alone, with no word saying what the resident wants
 
 
+def _rules_fired(c) -> set[str]:
+    """The ids of the rules in a classification's evidence (category.养老, service.help, model.ngram …)."""
+    return {str(e.get("rule", "")) for e in getattr(c, "evidence", None) or []}
+
+
 def _bare_topic(text: str, c) -> bool:
     """Only a category's keyword fired (and the model): no question, complaint or suggestion cue at all."""
-    rules = {str(e.get("rule", "")).split(".")[0] for e in getattr(c, "evidence", None) or []}
+    kinds = {rule.split(".")[0] for rule in _rules_fired(c)}
     return (bool(getattr(c, "category", None)) and len(_PUNCT.sub("", text)) <= BARE_TOPIC_MAX
-            and rules <= {"category", "model"})
+            and kinds <= {"category", "model"})
 
 
 def _errand(c) -> bool:
     """A request to get something done (办个, 申请, 开证明), not a repair or a problem on site."""
-    rules = {str(e.get("rule", "")) for e in getattr(c, "evidence", None) or []}
+    rules = _rules_fired(c)
     return "service.help" in rules and "service.repair" not in rules
 
 
