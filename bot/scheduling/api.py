@@ -99,16 +99,29 @@ class ApiClient:
         deadline = time.monotonic() + 15
         while True:
             with Session(self.engine) as session:
-                row = session.get(ApiToken, TOKEN_NAME)
-                if row and row.value and row.value != stale and row.expires_at - REFRESH_EARLY > utcnow():
-                    return row.value, row.expires_at
+                if (fresh := self._stored(session, stale)) is not None:
+                    return fresh
                 got = lease.acquire(session=session, name=f"token:{TOKEN_NAME}", holder=self.holder, ttl=15)
                 session.commit()
             if got:
+                # the holder before us may have stored a new token and let go between our read and our acquire
+                with Session(self.engine) as session:
+                    if (fresh := self._stored(session, stale)) is not None:
+                        lease.release(session=session, name=f"token:{TOKEN_NAME}", holder=self.holder)
+                        session.commit()
+                        return fresh
                 return self._fetch_and_store()
             if time.monotonic() > deadline:
                 raise TokenError("another process is refreshing the token and did not finish in 15 s")
             time.sleep(0.05)
+
+    @staticmethod
+    def _stored(session: Session, stale: str | None) -> tuple[str, datetime] | None:
+        """The token in the table, if it is not the rejected one and not about to expire."""
+        row = session.get(ApiToken, TOKEN_NAME)
+        if row and row.value and row.value != stale and row.expires_at - REFRESH_EARLY > utcnow():
+            return row.value, row.expires_at
+        return None
 
     def _fetch_and_store(self) -> tuple[str, datetime]:
         s = self.settings
