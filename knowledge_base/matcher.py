@@ -93,27 +93,27 @@ ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电
 # ("审核不通过怎么办" asks about 不通过, not about how to apply).
 ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
     ("外地", "外地户籍|外省|非本市|非本地"),
-    ("条件", "条件|门槛|要求|够不够|资格|符合|我能办|我能申请|我可以办|我可以申请"),
-    ("对象", "对象|适用|享受|针对|范围"),
+    ("条件", "条件|门槛|要求|够不够|资格|符合|我能办|我能申请|我可以办|我可以申请|谁都能|像我这样|像俺这样|我这样的|俺这样的"),
+    ("对象", "对象|适用|享受|针对|范围|照顾的是|照顾什么人|是给什么|给什么样的人|管什么人|管哪些人"),
     ("谁", "什么人|谁能|谁可以|谁符合"),  # 条件 or 对象: whichever the FAQ has
-    ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么"),
+    ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么|手续要|要些什么|要什么手续"),
     ("地点", "哪里(?:受理|办理)?|窗口|什么部门|什么地方|上哪"),
     ("时限", "多久|工作日|办结|时限|多长"),
-    ("费用", "费用|交费|缴费|缴纳|钱吗|收不"),
+    ("费用", "费用|交费|缴费|缴纳|钱吗|收不|掏钱|花钱|花多少"),
     ("标准", "标准|多少钱|领多少|拿多少|给多少|一个月多少|领取多少"),
-    ("发放", "发放(?!标准)|发钱|打钱|什么时候发|什么方式发"),
+    ("发放", "发放(?!标准)|发钱|打钱|什么时候发|什么方式发|什么时候给|多会儿?发|打到卡|打卡上"),
     ("网办", "网上|政务服务网|网办|在线"),
-    ("代办", "代办|代为|委托|家属|别人|家里人|家人"),
+    ("代办", "代办|代为|委托|家属|别人|家里人|家人|闺女|儿子|女儿|亲戚|去不了|本人去|帮忙办|帮着办"),
     ("电话", "电话|热线"),
     ("依据", "依据|文件|规定"),
-    ("进度", "进度|审批结果|到哪了|哪一步|批到"),
-    ("有效期", "有效期|过期|到期|续办|能用多久"),
+    ("进度", "进度|审批结果|到哪了|哪一步|批到|办得怎么|办得咋|怎么样了|批下来没|结果出来|哪里能看|哪里能查"),
+    ("有效期", "有效期|过期|到期|续办|能用多久|管多久|管几年|能管多|有效多久|几年有效"),
     ("变更", "变更|有误|错误"),
-    ("遗失", "遗失|补办|补领|损坏"),
-    ("不通过", "不通过|异议|复核|没批"),
+    ("遗失", "遗失|补办|补领|损坏|不见了|找不着|找不到了|坏了|换个新|换新的"),
+    ("不通过", "不通过|异议|复核|没批|被拒|拒绝|没给过|不给过|没同意|不予"),
     ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请"),
 )]
-_ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
+_ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "进度": ("地点",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
 # A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Official framing that names no service (本市户籍人员申领…): never required of the query, however rare in a small FAQ.
@@ -651,6 +651,39 @@ class FaqIndex:
             taken[i : i + size] = [True] * size
         return "".join(chars)
 
+    _CLAUSE_SPLIT_RE = re.compile(r"([\s，,、。？?！!；;：:~～…（）()“”\"'《》]+)")
+
+    def _without_foreign_clauses(self, text: str) -> str:
+        """The query without its clauses that share no word or bigram with the FAQ and ask nothing (不晓得问谁、
+        我是新来的不太懂): such a clause cannot point at any entry, and left in it only dilutes the confidence
+        that the rest of the question names one. Unchanged when nothing, or everything, would go."""
+        parts = self._CLAUSE_SPLIT_RE.split(text)
+        if len(parts) < 3:
+            return text
+        wmap, _ = self._weights()
+        kept, dropped = [], False
+        for k in range(0, len(parts), 2):
+            clause = parts[k]
+            norm = normalize(clause)
+            if norm and not aspects(clause) and not any(g in wmap for g in bigrams(sound(norm))):
+                dropped = True
+                continue
+            kept.append(clause + (parts[k + 1] if k + 1 < len(parts) else ""))
+        rest = "".join(kept)
+        if not dropped or not self._names_something(rest):
+            return text
+        return rest
+
+    def _names_something(self, text: str) -> bool:
+        """The text says a word that few entries have (a service's name: 居住证, 犬只…), not only common ones."""
+        cut = max(30, 0.015 * len(self.docs))
+        for w in words(normalize(text)):
+            tid = self._vocab.get("\x01" + w)
+            if tid is not None and self._df[tid] <= cut and w not in LIGHT_WORDS and w not in _BOILERPLATE \
+                    and not _ASPECT_RE.search(w):
+                return True
+        return False
+
     def _situation(self, text: str) -> bool:
         """A clause asking 流程 (怎么办、咋弄) also says something the FAQ has no word for (申请被退回来了咋弄):
         the resident describes a situation and asks what to do about it, not how to apply. 流程 is the label
@@ -825,7 +858,7 @@ class FaqIndex:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
         today = today or date.today()
         th = self.thresholds
-        text = self._respell(text)
+        text = self._without_foreign_clauses(self._respell(text))
         norm = normalize(text)
         if not norm:
             return Match(UNKNOWN, None, 0.0, [])
