@@ -342,8 +342,21 @@ def test_a_clause_the_faq_has_no_word_for_does_not_dilute_the_question():
     ("临时救助管哪些人", "对象"), ("廉租房是给啥样的人的", "对象"),
     ("像俺这样的能弄公租房不", "条件"), ("残疾证是不是谁都能办", "条件"),
     ("俺去不了，让闺女去行不", "代办"), ("去弄职工医保手续要些啥", "材料"),
+    ("养老保险信息变了要去改吗", "变更"), ("护照里面的信息咋更正", "变更"), ("户口不在这边能办居住证吗", "外地"),
 ])
 def test_resident_wordings_of_what_is_asked(text, aspect):
     from knowledge_base.matcher import aspects
 
     assert aspect in aspects(text), text
+
+
+def test_who_asks_is_not_what_is_asked():
+    from knowledge_base.matcher import aspects
+
+    assert "代办" not in aspects("俺闺女让我问下，按摩执业收不收钱的")  # a persona, not a 代办 question
+    assert "代办" in aspects("按摩执业俺去不了，让闺女去行不")
+
+
+@pytest.mark.parametrize("text", ["那个啥，就是那个高龄津贴得备齐哪些材料", "高龄津贴得备齐哪些材料"])
+def test_filler_words_are_chatter(text):
+    assert normalize(text) == normalize("高龄津贴得备齐哪些材料")
