@@ -778,6 +778,21 @@ class FaqIndex:
                 break
         return best
 
+    def _other_service(self, i: int, j: int, snorm: str) -> bool:
+        """Entries i and j each have a rare word (食品 / 占道) that the other lacks and the query does not say:
+        they are about two services whose shared part (经营许可) is all the query names."""
+        def unsaid(a: int, b: int) -> bool:
+            theirs = {w for w, _ in self._rare_of_question(b)}
+            return any(w not in snorm and w not in theirs for w, _ in self._rare_of_question(a))
+        return unsaid(i, j) and unsaid(j, i)
+
+    def _rare_of_question(self, i: int) -> list[tuple[str, float]]:
+        names = self._names_cache.setdefault(i, {})
+        found = names.get(0)
+        if found is None:
+            found = names[0] = self._rare_words(self._phrasings[i][0])
+        return found
+
     def _sounds_of(self, i: int) -> str:
         """The sounds of all the entry's phrasings (question and alternatives), joined."""
         return "\x00".join(p for p, _, _ in self._doc_phrasings(i)[1])
@@ -826,6 +841,11 @@ class FaqIndex:
             if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
                 return None
             chosen = fits[0][1]
+            for s, _, _, j in close:  # 经营许可 said, 食品经营许可 and 占道经营许可 both fit: another service, not a twin
+                if (j != chosen and self._fits(asked, self._doc_aspects(j, name))
+                        and self._other_service(chosen, j, snorm)
+                        and self._subject_cover(qsubject, j, snorm, qnames + qruns) >= th.subject_cover):
+                    return None
             extra = self._doc_aspects(chosen, name) - asked
             if extra:  # it also answers something not asked: not when another entry answers just what was asked
                 for s, _, _, j in close:

@@ -360,3 +360,13 @@ def test_who_asks_is_not_what_is_asked():
 @pytest.mark.parametrize("text", ["那个啥，就是那个高龄津贴得备齐哪些材料", "高龄津贴得备齐哪些材料"])
 def test_filler_words_are_chatter(text):
     assert normalize(text) == normalize("高龄津贴得备齐哪些材料")
+
+
+def test_a_name_two_services_share_is_not_answered_with_either():
+    docs = [FaqDoc("S1", "食品经营许可的政策依据是什么？"), FaqDoc("S2", "食品经营许可的办理流程是什么？"),
+            FaqDoc("Z1", "占道经营许可的政策依据是什么？多久能办好？"), FaqDoc("Z2", "占道经营许可在哪里办理？"),
+            FaqDoc("X", "犬只登记在哪里办？")]
+    idx = FaqIndex.build(docs)
+    assert idx.match("经营许可有红头文件不", today=TODAY).outcome != ANSWER  # which of the two?
+    m = idx.match("食品经营许可有红头文件不", today=TODAY)
+    assert (m.outcome, m.code) == (ANSWER, "S1")
