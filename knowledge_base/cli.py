@@ -126,7 +126,9 @@ def hits(limit: int) -> None:
 @click.option("--seed", default=7, show_default=True)
 @click.option("--official/--no-official", default=True, show_default=True,
               help="Also score the official-style FAQ (TRAIN, TEST, FRESH and FOURTH resident rules, seed 11).")
-def eval_(entries: int, messages: str, seed: int, official: bool) -> None:
+@click.option("--fifth/--no-fifth", default=False, show_default=True,
+              help="Also score the fifth set (its own official FAQ and resident generator, seed 11).")
+def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool) -> None:
     """Measure accuracy on a synthetic FAQ with resident-style paraphrases and on uncovered real questions."""
     from knowledge_base import evaluate
 
@@ -134,4 +136,6 @@ def eval_(entries: int, messages: str, seed: int, official: bool) -> None:
     if official:
         for rules in ("train", "test", "fresh", "fourth"):
             report[f"official_{rules}"] = evaluate.run_official(entries=entries, messages_path=messages, rules=rules)
+    if fifth:
+        report["fifth"] = evaluate.run_fifth(messages_path=messages)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2))
