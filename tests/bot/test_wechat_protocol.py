@@ -95,6 +95,23 @@ def test_body_over_the_cap_is_refused_before_parsing(plain):
     assert plain.client.post("/wechat", params=plain.query(), content=huge).status_code == 413
 
 
+def test_a_streamed_body_without_length_is_cut_off_at_the_cap(plain):
+    def chunks():  # chunked transfer: no Content-Length to refuse on, so the reader counts
+        for _ in range(20):
+            yield b"<a>" + b"x" * 4096 + b"</a>"
+
+    r = plain.client.post("/wechat", params=plain.query(), content=chunks())
+    assert r.status_code == 413 and r.text == "request body too large"
+
+
+def test_a_bad_content_length_is_a_client_error(plain):
+    from tests.wechat_platform import message_xml
+
+    body = message_xml(Content="你好", msg_id="3001").encode()
+    r = plain.client.post("/wechat", params=plain.query(), content=body, headers={"content-length": "12x"})
+    assert r.status_code == 400
+
+
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
