@@ -247,17 +247,24 @@ def nearest_grid(*, session: Session, latitude: float, longitude: float,
     return session.get(Grid, b.grid_id) if b else None
 
 
+_grids, _communities = Grid.__table__, Community.__table__
+_PLACE_NAMES = select(
+    select(_communities.c.name).join_from(_grids, _communities, _communities.c.id == _grids.c.community_id)
+    .where(_grids.c.id == bindparam("grid_id")).scalar_subquery(),
+    select(_grids.c.name).where(_grids.c.id == bindparam("grid_id")).scalar_subquery(),
+    select(_buildings.c.name).where(_buildings.c.id == bindparam("building_id")).scalar_subquery(),
+)
+
+
 def place_label(*, session: Session, grid_id: int | None, building_id: int | None = None) -> str:
-    """「和平社区 和平一网格 3号楼」 for replies."""
-    parts = []
-    grid = session.get(Grid, grid_id) if grid_id else None
-    if grid:
-        community = session.get(Community, grid.community_id)
-        parts += [community.name if community else "", grid.name]
-    building = session.get(Building, building_id) if building_id else None
-    if building:
-        parts.append(building.name)
-    return " ".join(p for p in parts if p)
+    """「和平社区 和平一网格 3号楼」 for replies.
+
+    One Core statement read fresh each time (names staff may have just edited), instead of three ORM loads."""
+    if not grid_id and not building_id:
+        return ""
+    community, grid, building = session.execute(
+        _PLACE_NAMES, {"grid_id": grid_id or None, "building_id": building_id or None}).one()
+    return " ".join(p for p in (community, grid, building) if p)
 
 
 def household_warnings(*, session: Session) -> list[str]:

@@ -89,3 +89,20 @@ def test_household_warnings_for_city_grids_outside_300_to_500(org):
     s.flush()
     warnings = service.household_warnings(session=s)
     assert len(warnings) == 2 and "G05" in warnings[0] and "多于" in warnings[0] and "G99" in warnings[1]
+
+
+def test_place_labels_name_community_grid_and_building_as_staff_just_renamed_them(org):
+    from bot.org.models import Community
+
+    s = org.session
+    grid, building = org.grid("G02"), org.building("5号楼")
+    community = s.get(Community, grid.community_id)
+    assert service.place_label(session=s, grid_id=grid.id, building_id=building.id) == \
+        f"{community.name} {grid.name} 5号楼"
+    assert service.place_label(session=s, grid_id=grid.id) == f"{community.name} {grid.name}"
+    assert service.place_label(session=s, grid_id=None, building_id=building.id) == "5号楼"
+    assert service.place_label(session=s, grid_id=None) == ""
+    assert service.place_label(session=s, grid_id=999999, building_id=999999) == ""
+    grid.name, community.name, building.name = "新一网格", "新社区", "5号院"
+    s.flush()
+    assert service.place_label(session=s, grid_id=grid.id, building_id=building.id) == "新社区 新一网格 5号院"
