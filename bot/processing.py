@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.dialogue import Dialogue
-from bot.dialogue.engine import prefetch_conversations
+from bot.dialogue.engine import prefetch_conversations, write_conversations
 from bot.inbound import Inbound, Reply
 from bot.db import PENDING_COUNTS, insert_ignore_many
 from bot.models import ChatMessage, ProcessedMessage, RequestNonce, utcnow
@@ -175,6 +175,8 @@ class Processor:
                     outcomes.append((job, exc))
                 finally:
                     session.info.pop(PENDING_COUNTS, None)
+            if conversations is not None:  # the isolated path leaves them to the flush (SAVEPOINTs flush anyway)
+                write_conversations(session, conversations)
             batch.write(session)
             self._maybe_purge(session)
             session.commit()

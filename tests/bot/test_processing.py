@@ -250,3 +250,53 @@ def test_faq_hits_from_two_processes_at_once_are_all_counted(db_url):
     for p in processors:
         p.engine.dispose()
     seed.dispose()
+
+
+def test_conversations_changed_in_a_batch_are_written_back_column_by_column(db_url):
+    from sqlmodel import Session
+
+    from bot.models import Conversation
+
+    class Flow:
+        name = "flow"
+
+        def check(self, turn):
+            return True
+
+        def handle(self, turn, match):
+            if turn.text == "开始":
+                turn.set_state("asking", step=1)
+            elif turn.text == "转人工":
+                turn.conversation.handoff, turn.conversation.handoff_reason = "waiting", "居民要求"
+            elif turn.text == "照旧":
+                turn.conversation.data = dict(turn.conversation.data or {})  # equal value: nothing to write
+            return Reply(text="好")
+
+    engine = make_engine(db_url)
+    processor = Processor(engine=engine, dialogue=Dialogue([[Flow()]]))
+
+    def batch(*pairs):
+        return processor.process_batch([(Inbound(channel="wechat", user_id=u, msg_type="text", text=t,
+                                                 msg_id=f"{u}-{t}-{n}", account="gh", create_time=1), None)
+                                        for n, (u, t) in enumerate(pairs)])
+
+    def rows():
+        with Session(engine) as s:
+            return {c.user_id: c for c in s.exec(select(Conversation)).scalars()}
+
+    batch(("oA", "开始"), ("oB", "转人工"), ("oC", "你好"), ("oA", "照旧"))
+    got = rows()
+    assert (got["oA"].state, got["oA"].data) == ("asking", {"flow": {"step": 1}})
+    assert (got["oB"].state, got["oB"].handoff, got["oB"].handoff_reason) == (None, "waiting", "居民要求")
+    assert got["oC"].last_inbound_at is not None and got["oC"].data == {}
+    with Session(engine) as s:  # staff claim oB between two batches: a batch that does not touch it keeps it
+        claimed = s.get(Conversation, got["oB"].id)
+        claimed.handoff, claimed.assignee_id = "claimed", 7
+        s.add(claimed)
+        s.commit()
+    batch(("oB", "你好"), ("oA", "照旧"))
+    again = rows()
+    assert (again["oB"].handoff, again["oB"].assignee_id, again["oB"].handoff_reason) == ("claimed", 7, "居民要求")
+    assert again["oB"].updated_at > got["oB"].updated_at
+    assert (again["oA"].state, again["oA"].data) == ("asking", {"flow": {"step": 1}})
+    engine.dispose()
