@@ -90,7 +90,8 @@ def _spoken(turn: Turn) -> bool:
 
 
 def _resident(turn: Turn):
-    return org.resident_of(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+    """The sender's id, grid_id, building_id and unit if they are a bound resident (a row to read, not to change)."""
+    return org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
 
 
 def _community(turn: Turn, resident) -> int | None:

@@ -106,3 +106,16 @@ def test_place_labels_name_community_grid_and_building_as_staff_just_renamed_the
     grid.name, community.name, building.name = "新一网格", "新社区", "5号院"
     s.flush()
     assert service.place_label(session=s, grid_id=grid.id, building_id=building.id) == "新社区 新一网格 5号院"
+
+
+def test_the_dialogue_reads_a_residents_place_as_just_bound(org):
+    s = org.session
+    assert service.resident_place(session=s, channel="wechat", openid="oPlace") is None
+    b3, b5 = org.building("3号楼"), org.building("5号楼")
+    r = service.bind_resident(session=s, channel="wechat", openid="oPlace", building_id=b3.id, unit="2单元301")
+    place = service.resident_place(session=s, channel="wechat", openid="oPlace")
+    assert (place.id, place.grid_id, place.building_id, place.unit) == (r.id, b3.grid_id, b3.id, "2单元301")
+    service.bind_resident(session=s, channel="wechat", openid="oPlace", building_id=b5.id)
+    place = service.resident_place(session=s, channel="wechat", openid="oPlace")
+    assert (place.grid_id, place.building_id, place.unit) == (b5.grid_id, b5.id, None)
+    assert service.resident_place(session=s, channel="web", openid="oPlace") is None
