@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
@@ -190,8 +191,22 @@ def parse_unit(text: str) -> str | None:
     return f"{m.group(1)}单元" + (m.group(2) or "")
 
 
+class BuildingRef(NamedTuple):
+    """A building found in a message: what the dialogue needs of it (its id and grid), without loading it."""
+
+    id: int
+    grid_id: int
+
+
 def find_building(*, session: Session, text: str, community_id: int | None = None) -> Building | None:
     """The building named in the text (by name or alias, e.g. 3号楼 / 3栋); prefers the given community."""
+    found = building_named(session=session, text=text, community_id=community_id)
+    return session.get(Building, found.id) if found else None
+
+
+def building_named(*, session: Session, text: str, community_id: int | None = None) -> BuildingRef | None:
+    """As find_building, but only the building's id and grid id, from the cached names (read again whenever a
+    building changed): no ORM load of the building on every complaint that names one."""
     hits: list[tuple[int, int, int | None]] = []  # (length of the name found, building id, grid id)
     for building_id, grid_id, names in _building_names(session):
         for name in names:
@@ -206,7 +221,7 @@ def find_building(*, session: Session, text: str, community_id: int | None = Non
         hits = local or hits
     hits.sort(key=lambda h: -h[0])
     best = [h for h in hits if h[0] == hits[0][0]]
-    return session.get(Building, best[0][1]) if len(best) == 1 else None  # two with the same name: ambiguous
+    return BuildingRef(best[0][1], best[0][2]) if len(best) == 1 else None  # two with the same name: ambiguous
 
 
 _buildings = Building.__table__

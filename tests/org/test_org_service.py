@@ -119,3 +119,15 @@ def test_the_dialogue_reads_a_residents_place_as_just_bound(org):
     place = service.resident_place(session=s, channel="wechat", openid="oPlace")
     assert (place.grid_id, place.building_id, place.unit) == (b5.grid_id, b5.id, None)
     assert service.resident_place(session=s, channel="web", openid="oPlace") is None
+
+
+def test_a_building_named_in_a_message_follows_a_move_to_another_grid_at_once(org):
+    s = org.session
+    b = org.building("5号楼")
+    found = service.building_named(session=s, text="5号楼电梯坏了")
+    assert (found.id, found.grid_id) == (b.id, b.grid_id)
+    b.grid_id = org.grid("G01").id if b.grid_id != org.grid("G01").id else org.grid("G02").id
+    s.flush()  # updated_at moves with every update: the cached names are read again
+    assert service.building_named(session=s, text="5号楼电梯坏了").grid_id == b.grid_id
+    assert service.find_building(session=s, text="5号楼电梯坏了") is b
+    assert service.building_named(session=s, text="99号楼") is None
