@@ -107,9 +107,7 @@ def ask(session: Session, text: str, *, channel: str | None = None, user_id: str
 def reject_menu(session: Session, *, text: str, channel: str | None = None,
                 user_id: str | None = None) -> UnansweredQuestion | None:
     """The resident said none of the menu fits: log their question as unanswered with reason "menu" (caller commits)."""
-    row = log_unanswered(session, text=text, channel=channel, user_id=user_id, reason="menu")
-    session.flush()
-    return row
+    return log_unanswered(session, text=text, channel=channel, user_id=user_id, reason="menu")
 
 
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
