@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -117,3 +118,18 @@ def insert_ignore_many(session, table, rows: list[dict], key: str) -> set:  # no
     unique = {row[key]: row for row in rows}
     ordered = [unique[k] for k in sorted(unique)]
     return {row[0] for row in conn.execute(stmt, ordered)}
+
+
+PENDING_COUNTS = "linli.pending_counts"  # session.info key: counters a batch writes once at its end
+
+
+def count_later(session, writer: Callable, key) -> bool:  # noqa: ANN001
+    """Add one to `key` for `writer(session, counts)` to write when the batch's transaction is written.
+
+    Only when the session collects counters for a batch (the message processor's does): True then; False
+    otherwise, and the caller writes at once. Counters of a message that fails are dropped with it."""
+    pending = session.info.get(PENDING_COUNTS)
+    if pending is None:
+        return False
+    pending.setdefault(writer, Counter())[key] += 1
+    return True

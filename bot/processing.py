@@ -13,6 +13,8 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,9 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.dialogue import Dialogue
-from bot.dialogue.engine import prefetch_conversations
+from bot.dialogue.engine import prefetch_conversations, write_conversations
 from bot.inbound import Inbound, Reply
-from bot.db import insert_ignore_many
+from bot.db import PENDING_COUNTS, insert_ignore_many
 from bot.models import ChatMessage, ProcessedMessage, RequestNonce, utcnow
 from bot.outbox import enqueue
 
@@ -155,6 +157,7 @@ class Processor:
             for job in jobs:
                 try:
                     job_batch = _Batch()
+                    session.info[PENDING_COUNTS] = job_batch.counts  # FAQ hits etc.: written by batch.write
                     if isolate:
                         with session.begin_nested():  # a failing message rolls back alone
                             reply = self._handle(session, job, job_batch, batch, self._claim_all(session, [job]))
@@ -170,6 +173,10 @@ class Processor:
                         return [(job, exc)]
                     log.exception("dialogue failed for %s", job.inbound.dedupe_key)
                     outcomes.append((job, exc))
+                finally:
+                    session.info.pop(PENDING_COUNTS, None)
+            if conversations is not None:  # the isolated path leaves them to the flush (SAVEPOINTs flush anyway)
+                write_conversations(session, conversations)
             batch.write(session)
             self._maybe_purge(session)
             session.commit()
@@ -281,16 +288,20 @@ class _Claims:
 
 @dataclass
 class _Batch:
-    """What a batch writes once at its end: chat-log rows and finished dedupe rows (one statement each)."""
+    """What a batch writes once at its end: chat-log rows and finished dedupe rows (one statement each), and
+    counters (FAQ hits) kept in memory by `bot.db.count_later`, each written by its writer in one go."""
 
     log_rows: list[dict] = field(default_factory=list)
     done: list[dict] = field(default_factory=list)
     replies: dict[str, Reply] = field(default_factory=dict)
+    counts: dict[Callable, Counter] = field(default_factory=dict)
 
     def absorb(self, other: "_Batch") -> None:
         self.log_rows += other.log_rows
         self.done += other.done
         self.replies.update(other.replies)
+        for writer, counter in other.counts.items():
+            self.counts.setdefault(writer, Counter()).update(counter)
 
     def write(self, session: Session) -> None:
         # Core executemany, not the ORM's bulk insert, which prepares every row in Python first (2-3x the cost)
@@ -298,3 +309,5 @@ class _Batch:
             session.connection().execute(_LOG, self.log_rows)
         if self.done:
             session.connection().execute(_DONE, self.done)
+        for writer, counter in self.counts.items():
+            writer(session, counter)

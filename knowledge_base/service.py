@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot.db import count_later
 from bot.models import utcnow
 from knowledge_base import files
 from knowledge_base.matcher import ANSWER, UNKNOWN, FaqDoc, FaqIndex, Match, Thresholds, normalize
@@ -96,18 +98,16 @@ def ask(session: Session, text: str, *, channel: str | None = None, user_id: str
     match = get_index(session).match(text, today=today or date.today())
     if match.outcome == ANSWER:
         record_hit(session, code=match.code)
-    elif match.outcome == UNKNOWN and log_unknown:
-        log_unanswered(session, text=text, channel=channel, user_id=user_id,
-                       best_code=match.candidates[0].code if match.candidates else None)
+    elif match.outcome == UNKNOWN and log_unknown:  # the row itself is not needed: no read back
+        _note_unanswered(session, text=text, channel=channel, user_id=user_id, reason=None,
+                         best_code=match.candidates[0].code if match.candidates else None)
     return match
 
 
 def reject_menu(session: Session, *, text: str, channel: str | None = None,
                 user_id: str | None = None) -> UnansweredQuestion | None:
     """The resident said none of the menu fits: log their question as unanswered with reason "menu" (caller commits)."""
-    row = log_unanswered(session, text=text, channel=channel, user_id=user_id, reason="menu")
-    session.flush()
-    return row
+    return log_unanswered(session, text=text, channel=channel, user_id=user_id, reason="menu")
 
 
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -130,14 +130,61 @@ def choose(session: Session, *, codes: list[str], reply: str) -> FaqEntry | None
 
 _entries = FaqEntry.__table__
 _HIT = (update(_entries).where(_entries.c.code == bindparam("hit_code"))
-        .values(hit_count=_entries.c.hit_count + 1, last_hit_at=bindparam("hit_at")))
+        .values(hit_count=_entries.c.hit_count + bindparam("hit_n"), last_hit_at=bindparam("hit_at")))
 
 
 def record_hit(session: Session, *, code: str) -> None:
     """Count one answer given from entry `code` (also used when a resident picks it from a menu).
 
+    In the message processor's batch the hit is counted in memory and written with the batch (`write_hits`);
+    elsewhere it is written at once."""
+    if not count_later(session, write_hits, code):
+        write_hits(session, {code: 1})
+
+
+def write_hits(session: Session, counts: Mapping[str, int]) -> None:
+    """Add `n` hits to each entry code: `hit_count = hit_count + n` in SQL (right with several processes), in
+    code order (rows are locked in the same order by every process on PostgreSQL), one executemany.
+
     A Core statement built once: the ORM's bulk update would also search the session for rows to refresh."""
-    session.connection().execute(_HIT, {"hit_code": code, "hit_at": utcnow()})
+    at = utcnow()
+    rows = [{"hit_code": code, "hit_n": n, "hit_at": at} for code, n in sorted(counts.items()) if n]
+    if rows:
+        session.connection().execute(_HIT, rows[0] if len(rows) == 1 else rows)
+
+
+_unanswered = UnansweredQuestion.__table__
+
+
+@lru_cache(maxsize=4)
+def _upsert_unanswered(dialect: str):  # noqa: ANN202
+    """INSERT … ON CONFLICT (normalized) DO UPDATE count = count + 1 … RETURNING id, built once per dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(_unanswered)
+    return stmt.on_conflict_do_update(
+        index_elements=[_unanswered.c.normalized],
+        set_={"count": _unanswered.c.count + 1, "last_asked_at": stmt.excluded.last_asked_at, "resolved": False},
+    ).returning(_unanswered.c.id)
+
+
+def _note_unanswered(session: Session, *, text: str, channel: str | None, user_id: str | None,
+                     best_code: str | None, reason: str | None) -> int | None:
+    """One upsert (no ORM flush, no SAVEPOINT): the id of the logged question, None for empty text."""
+    if reason:
+        channel = (f"{channel}|{reason}" if channel else reason)[:16]
+    key = normalize(text)[:255]
+    if not key:
+        return None
+    now = utcnow()
+    conn = session.connection()
+    return conn.execute(_upsert_unanswered(conn.dialect.name), {
+        "normalized": key, "text": text.strip()[:2000], "channel": channel,
+        "user_hash": hashlib.sha256(user_id.encode()).hexdigest() if user_id else None,
+        "count": 1, "best_code": best_code, "resolved": False, "created_at": now, "last_asked_at": now,
+    }).scalar_one()
 
 
 def log_unanswered(session: Session, *, text: str, channel: str | None = None, user_id: str | None = None,
@@ -145,29 +192,13 @@ def log_unanswered(session: Session, *, text: str, channel: str | None = None, u
     """Add a question to the unanswered log, or count it again when the same (normalised) question is there.
 
     `reason` ("menu": the resident rejected a menu) is kept in `channel` as "wechat|menu" (16 characters at most)
-    so staff see why; the table is unchanged."""
-    if reason:
-        channel = (f"{channel}|{reason}" if channel else reason)[:16]
-    key = normalize(text)[:255]
-    if not key:
+    so staff see why; the table is unchanged. One INSERT … ON CONFLICT DO UPDATE, safe against another process
+    logging the same question at the same moment."""
+    row_id = _note_unanswered(session, text=text, channel=channel, user_id=user_id, best_code=best_code,
+                              reason=reason)
+    if row_id is None:
         return None
-    user_hash = hashlib.sha256(user_id.encode()).hexdigest() if user_id else None
-    for _ in range(2):
-        row = session.exec(select(UnansweredQuestion).where(UnansweredQuestion.normalized == key)).first()
-        if row:
-            session.exec(update(UnansweredQuestion).where(UnansweredQuestion.id == row.id)
-                         .values(count=UnansweredQuestion.count + 1, last_asked_at=utcnow(), resolved=False))
-            session.refresh(row)
-            return row
-        try:
-            with session.begin_nested():
-                row = UnansweredQuestion(normalized=key, text=text.strip()[:2000], channel=channel,
-                                         user_hash=user_hash, best_code=best_code)
-                session.add(row)
-            return row
-        except IntegrityError:  # another process logged the same question a moment ago
-            continue
-    return None
+    return session.get(UnansweredQuestion, row_id, populate_existing=True)
 
 
 # ---- texts the dialogue sends ------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _a_new_message(turn: Turn) -> bool:
         return False
     if not c.category or c.category == turn.flow_data.get("category"):
         return False
-    return turn.state != WHERE or org.find_building(session=turn.session, text=turn.text) is None
+    return turn.state != WHERE or org.building_named(session=turn.session, text=turn.text) is None
 
 
 def _short(text: str, size: int = 15) -> str:
@@ -90,7 +90,8 @@ def _spoken(turn: Turn) -> bool:
 
 
 def _resident(turn: Turn):
-    return org.resident_of(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+    """The sender's id, grid_id, building_id and unit if they are a bound resident (a row to read, not to change)."""
+    return org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
 
 
 def _community(turn: Turn, resident) -> int | None:
@@ -100,7 +101,7 @@ def _community(turn: Turn, resident) -> int | None:
 def _place_of(turn: Turn, text: str) -> dict[str, Any] | None:
     """A building named in the text, else the resident's bound building."""
     resident = _resident(turn)
-    building = org.find_building(session=turn.session, text=text, community_id=_community(turn, resident))
+    building = org.building_named(session=turn.session, text=text, community_id=_community(turn, resident))
     if building:
         return {"building_id": building.id, "grid_id": building.grid_id, "unit": org.parse_unit(text)}
     if resident and resident.building_id:
@@ -185,7 +186,7 @@ class Intake:
         if turn.state == CONFIRM:  # anything but 确认 leaves, and is told the report was not filed
             return "yes" if word in YES else "left"
         if (turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES
-                and org.find_building(session=turn.session, text=turn.text) is None):
+                and org.building_named(session=turn.session, text=turn.text) is None):
             return None  # asked enough, and still no place: this is something else
         if word not in SKIP | YES and _a_new_message(turn):
             return "left"
@@ -238,7 +239,7 @@ class Intake:
             resident = _resident(turn)
             draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
             return _next(turn, draft)
-        building = org.find_building(session=turn.session, text=turn.text,
+        building = org.building_named(session=turn.session, text=turn.text,
                                      community_id=_community(turn, _resident(turn)))
         if building is None:
             draft["tries"] = draft.get("tries", 0) + 1
@@ -301,7 +302,7 @@ class Binding:
                 return "location"
             if ib.msg_type == "text" and _word(turn.text) in NO:
                 return "cancel"
-            if ib.msg_type == "text" and org.find_building(session=turn.session, text=turn.text):
+            if ib.msg_type == "text" and org.building_named(session=turn.session, text=turn.text):
                 return "text"
         if turn.state == BIND_CONFIRM and ib.msg_type == "text":
             word = _word(turn.text)
@@ -326,7 +327,7 @@ class Binding:
             if building is None:
                 return Reply(text=BIND_FAR)
             return self._confirm(turn, building, None)
-        building = org.find_building(session=turn.session, text=turn.text)
+        building = org.building_named(session=turn.session, text=turn.text)
         if building is None:
             _set(turn, BIND_WHERE)
             return Reply(text=BIND_ASK)

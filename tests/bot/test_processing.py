@@ -169,3 +169,134 @@ def test_after_a_failure_the_batch_runs_message_by_message_with_the_same_guarant
         keys = sorted(conn.execute(select(ProcessedMessage.dedupe_key)).scalars())
     assert keys == ["wechat:gh:m:1"]
     processor.engine.dispose()
+
+
+class Hitting:
+    """Counts a FAQ hit for the entry code in the text; 「H1:boom」 fails after counting its hit."""
+
+    name = "hitting"
+
+    def check(self, turn):
+        return True
+
+    def handle(self, turn, match):
+        from knowledge_base import service
+
+        code, _, fail = turn.text.partition(":")
+        service.record_hit(turn.session, code=code)
+        if fail:
+            raise RuntimeError("failed after the hit")
+        return Reply(text="ok")
+
+
+def _hits(engine) -> dict[str, int]:
+    from knowledge_base.models import FaqEntry
+
+    with engine.connect() as conn:
+        return dict(conn.execute(select(FaqEntry.code, FaqEntry.hit_count)).all())
+
+
+def _faq_entries(engine, *codes: str) -> None:
+    from sqlmodel import Session
+
+    from knowledge_base import service
+
+    with Session(engine) as session:
+        for code in codes:
+            service.create_entry(session, code=code, question=f"问题{code}？", answer="答案。")
+
+
+def test_faq_hits_written_once_per_batch_add_up_and_a_failed_message_counts_none(db_url):
+    engine = make_engine(db_url)
+    _faq_entries(engine, "H1", "H2", "H3")
+    processor = Processor(engine=engine, dialogue=Dialogue([[Hitting()]]))
+
+    def batch(prefix: str, texts: list[str]):
+        return processor.process_batch([(Inbound(channel="web", user_id=f"u{i}", msg_type="text", text=t,
+                                                 msg_id=f"{prefix}{i}"), None) for i, t in enumerate(texts)])
+
+    first = batch("a", ["H1", "H2", "H1", "H1:boom", "H2", "H1"])
+    assert [outcome(j) for j in first] == ["ok", "ok", "ok", "RuntimeError", "ok", "ok"]
+    assert _hits(engine) == {"H1": 3, "H2": 2, "H3": 0}  # the failed message's hit went with it
+    batch("b", ["H2", "H3", "H2"])
+    batch("a", ["H1", "H2"])  # retries of delivered messages: same reply, no second hit
+    assert _hits(engine) == {"H1": 3, "H2": 4, "H3": 1}
+    from knowledge_base.models import FaqEntry
+
+    with engine.connect() as conn:
+        assert None not in conn.execute(select(FaqEntry.last_hit_at).where(FaqEntry.hit_count > 0)).scalars().all()
+    engine.dispose()
+
+
+def test_faq_hits_from_two_processes_at_once_are_all_counted(db_url):
+    seed = make_engine(db_url)
+    _faq_entries(seed, "H1", "H2")
+    processors = [Processor(engine=make_engine(db_url), dialogue=Dialogue([[Hitting()]])) for _ in range(2)]
+    barrier = threading.Barrier(2)
+
+    def deliver(n: int) -> None:
+        barrier.wait()
+        for b in range(5):
+            processors[n].process_batch([(Inbound(channel="web", user_id=f"p{n}u{i}", msg_type="text",
+                                                  text=("H1", "H2")[(i + n) % 2], msg_id=f"p{n}b{b}m{i}"), None)
+                                         for i in range(8)])
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _hits(seed) == {"H1": 40, "H2": 40}
+    for p in processors:
+        p.engine.dispose()
+    seed.dispose()
+
+
+def test_conversations_changed_in_a_batch_are_written_back_column_by_column(db_url):
+    from sqlmodel import Session
+
+    from bot.models import Conversation
+
+    class Flow:
+        name = "flow"
+
+        def check(self, turn):
+            return True
+
+        def handle(self, turn, match):
+            if turn.text == "开始":
+                turn.set_state("asking", step=1)
+            elif turn.text == "转人工":
+                turn.conversation.handoff, turn.conversation.handoff_reason = "waiting", "居民要求"
+            elif turn.text == "照旧":
+                turn.conversation.data = dict(turn.conversation.data or {})  # equal value: nothing to write
+            return Reply(text="好")
+
+    engine = make_engine(db_url)
+    processor = Processor(engine=engine, dialogue=Dialogue([[Flow()]]))
+
+    def batch(*pairs):
+        return processor.process_batch([(Inbound(channel="wechat", user_id=u, msg_type="text", text=t,
+                                                 msg_id=f"{u}-{t}-{n}", account="gh", create_time=1), None)
+                                        for n, (u, t) in enumerate(pairs)])
+
+    def rows():
+        with Session(engine) as s:
+            return {c.user_id: c for c in s.exec(select(Conversation)).scalars()}
+
+    batch(("oA", "开始"), ("oB", "转人工"), ("oC", "你好"), ("oA", "照旧"))
+    got = rows()
+    assert (got["oA"].state, got["oA"].data) == ("asking", {"flow": {"step": 1}})
+    assert (got["oB"].state, got["oB"].handoff, got["oB"].handoff_reason) == (None, "waiting", "居民要求")
+    assert got["oC"].last_inbound_at is not None and got["oC"].data == {}
+    with Session(engine) as s:  # staff claim oB between two batches: a batch that does not touch it keeps it
+        claimed = s.get(Conversation, got["oB"].id)
+        claimed.handoff, claimed.assignee_id = "claimed", 7
+        s.add(claimed)
+        s.commit()
+    batch(("oB", "你好"), ("oA", "照旧"))
+    again = rows()
+    assert (again["oB"].handoff, again["oB"].assignee_id, again["oB"].handoff_reason) == ("claimed", 7, "居民要求")
+    assert again["oB"].updated_at > got["oB"].updated_at
+    assert (again["oA"].state, again["oA"].data) == ("asking", {"flow": {"step": 1}})
+    engine.dispose()

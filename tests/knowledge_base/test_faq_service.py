@@ -167,3 +167,17 @@ def test_a_menu_pick_returns_the_entry_and_counts_a_hit(session):
     assert service.choose(session, codes=match.menu_codes, reply="9") is None
     assert service.choose(session, codes=match.menu_codes, reply="装修要备案吗") is None
     assert "您是想问：" in service.reply_text(session, match)
+
+
+def test_an_unanswered_question_asked_again_counts_and_reopens_but_keeps_its_first_details(session):
+    first = service.log_unanswered(session, text="地铁十号线什么时候开通？", channel="wechat", user_id="openid-1",
+                                   best_code="D001")
+    session.commit()
+    first.resolved = True
+    session.add(first)
+    session.commit()
+    again = service.log_unanswered(session, text="地铁十号线什么时候开通", channel="web", user_id="openid-2")
+    assert again.id == first.id and again.count == 2 and again.resolved is False
+    assert (again.channel, again.best_code, again.text) == ("wechat", "D001", "地铁十号线什么时候开通？")
+    assert again.user_hash == service.hashlib.sha256(b"openid-1").hexdigest()
+    assert service.log_unanswered(session, text="？！") is None

@@ -89,3 +89,45 @@ def test_household_warnings_for_city_grids_outside_300_to_500(org):
     s.flush()
     warnings = service.household_warnings(session=s)
     assert len(warnings) == 2 and "G05" in warnings[0] and "多于" in warnings[0] and "G99" in warnings[1]
+
+
+def test_place_labels_name_community_grid_and_building_as_staff_just_renamed_them(org):
+    from bot.org.models import Community
+
+    s = org.session
+    grid, building = org.grid("G02"), org.building("5号楼")
+    community = s.get(Community, grid.community_id)
+    assert service.place_label(session=s, grid_id=grid.id, building_id=building.id) == \
+        f"{community.name} {grid.name} 5号楼"
+    assert service.place_label(session=s, grid_id=grid.id) == f"{community.name} {grid.name}"
+    assert service.place_label(session=s, grid_id=None, building_id=building.id) == "5号楼"
+    assert service.place_label(session=s, grid_id=None) == ""
+    assert service.place_label(session=s, grid_id=999999, building_id=999999) == ""
+    grid.name, community.name, building.name = "新一网格", "新社区", "5号院"
+    s.flush()
+    assert service.place_label(session=s, grid_id=grid.id, building_id=building.id) == "新社区 新一网格 5号院"
+
+
+def test_the_dialogue_reads_a_residents_place_as_just_bound(org):
+    s = org.session
+    assert service.resident_place(session=s, channel="wechat", openid="oPlace") is None
+    b3, b5 = org.building("3号楼"), org.building("5号楼")
+    r = service.bind_resident(session=s, channel="wechat", openid="oPlace", building_id=b3.id, unit="2单元301")
+    place = service.resident_place(session=s, channel="wechat", openid="oPlace")
+    assert (place.id, place.grid_id, place.building_id, place.unit) == (r.id, b3.grid_id, b3.id, "2单元301")
+    service.bind_resident(session=s, channel="wechat", openid="oPlace", building_id=b5.id)
+    place = service.resident_place(session=s, channel="wechat", openid="oPlace")
+    assert (place.grid_id, place.building_id, place.unit) == (b5.grid_id, b5.id, None)
+    assert service.resident_place(session=s, channel="web", openid="oPlace") is None
+
+
+def test_a_building_named_in_a_message_follows_a_move_to_another_grid_at_once(org):
+    s = org.session
+    b = org.building("5号楼")
+    found = service.building_named(session=s, text="5号楼电梯坏了")
+    assert (found.id, found.grid_id) == (b.id, b.grid_id)
+    b.grid_id = org.grid("G01").id if b.grid_id != org.grid("G01").id else org.grid("G02").id
+    s.flush()  # updated_at moves with every update: the cached names are read again
+    assert service.building_named(session=s, text="5号楼电梯坏了").grid_id == b.grid_id
+    assert service.find_building(session=s, text="5号楼电梯坏了") is b
+    assert service.building_named(session=s, text="99号楼") is None
