@@ -17,7 +17,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEV_CSV = ROOT.parent.parent / "shared" / "data" / "messages_dev.csv"
+# ../shared/data beside the checkout (the brief's layout), or one level further up
+DEV_CSV = next((d / "shared" / "data" / "messages_dev.csv" for d in (ROOT.parent, ROOT.parent.parent)
+                if (d / "shared" / "data" / "messages_dev.csv").exists()),
+               ROOT.parent / "shared" / "data" / "messages_dev.csv")
 RESIDENT = ["楼道灯坏了一周没人修", "居住证怎么办", "建议小区多装几个充电桩", "电梯里困人了快来", "楼下有煤气味",
             "隔壁天天半夜装修吵死了", "我家水管爆了", "有人在小区门口打架", "你好", "谢谢啦", "转人工", "我的工单",
             "你好，请问低保怎么申请？", "物业不作为，垃圾好几天都没人管", "楼下有煤汽味", "居住症怎么办理",
