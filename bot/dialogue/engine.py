@@ -88,6 +88,7 @@ class Dialogue:
             return
         with Session(engine) as session:
             kb.get_index(session)
+        import jieba.posseg  # noqa: F401  the matcher's part-of-speech table (0.3 s), otherwise loaded mid-message
 
     def respond(self, *, session: Session, inbound: Inbound, now: datetime | None = None,
                 log_rows: list[dict[str, Any]] | None = None, conversations: Conversations | None = None) -> Reply:
