@@ -343,11 +343,19 @@ def test_a_clause_the_faq_has_no_word_for_does_not_dilute_the_question():
     ("像俺这样的能弄公租房不", "条件"), ("残疾证是不是谁都能办", "条件"),
     ("俺去不了，让闺女去行不", "代办"), ("去弄职工医保手续要些啥", "材料"),
     ("养老保险信息变了要去改吗", "变更"), ("护照里面的信息咋更正", "变更"), ("户口不在这边能办居住证吗", "外地"),
+    ("养老服务补贴可以用手机办吗", "网办"), ("母婴室建设到哪去办", "地点"), ("办高龄津贴都要带些啥", "材料"),
+    ("犬只登记是每月发还是按季度发", "发放"), ("哪类人能领居住证明", "对象"),
 ])
 def test_resident_wordings_of_what_is_asked(text, aspect):
     from knowledge_base.matcher import aspects
 
     assert aspect in aspects(text), text
+
+
+def test_how_far_along_is_progress_not_a_place():
+    from knowledge_base.matcher import aspects
+
+    assert aspects("临时救助现在到哪一步了") == frozenset({"进度"})  # 到哪 of 到哪一步 is not 到哪去办
 
 
 def test_who_asks_is_not_what_is_asked():
