@@ -653,6 +653,20 @@ class FaqIndex:
 
     _CLAUSE_SPLIT_RE = re.compile(r"([\s，,、。？?！!；;：:~～…（）()“”\"'《》]+)")
 
+    # Where residents turn from their story to their question: 我家住三楼没电梯老伴腿脚不好想问下居住证怎么办.
+    _ASK_RE = re.compile(r"(?:请问|想问一下|想问下|想问问|我想问|想咨询一下|想咨询|咨询一下|问一下|问下|问个事|麻烦问)")
+
+    def _after_the_ask(self, text: str) -> str:
+        """What follows the last 'I want to ask' of a message, when that alone names a service and asks something;
+        the story before it (often about other things: 漏水、广场舞) only blurs the question."""
+        marks = list(self._ASK_RE.finditer(text))
+        if not marks:
+            return text
+        rest = text[marks[-1].end():]
+        if len(rest) < 4 or not aspects(rest) or not self._names_something(rest):
+            return text
+        return rest
+
     def _without_foreign_clauses(self, text: str) -> str:
         """The query without its clauses that share no word or bigram with the FAQ and ask nothing (不晓得问谁、
         我是新来的不太懂): such a clause cannot point at any entry, and left in it only dilutes the confidence
@@ -878,7 +892,7 @@ class FaqIndex:
         """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
         today = today or date.today()
         th = self.thresholds
-        text = self._without_foreign_clauses(self._respell(text))
+        text = self._without_foreign_clauses(self._after_the_ask(self._respell(text)))
         norm = normalize(text)
         if not norm:
             return Match(UNKNOWN, None, 0.0, [])

@@ -378,3 +378,14 @@ def test_a_name_two_services_share_is_not_answered_with_either():
     assert idx.match("经营许可有红头文件不", today=TODAY).outcome != ANSWER  # which of the two?
     m = idx.match("食品经营许可有红头文件不", today=TODAY)
     assert (m.outcome, m.code) == (ANSWER, "S1")
+
+
+def test_the_story_before_the_question_is_left_out():
+    idx = FaqIndex.build(DOCS)
+    story = "我家住三楼没电梯老伴腿脚不好，楼下广场舞也太吵，想问下居住证怎么办理"
+    assert idx._after_the_ask(story) == "居住证怎么办理"
+    m = idx.match(story, today=TODAY)
+    assert (m.outcome, m.code) == (ANSWER, "JZ1")
+    # nothing after the ask that names a service and asks something: the whole text is kept
+    assert idx._after_the_ask("想问下，谢谢") == "想问下，谢谢"
+    assert idx._after_the_ask("居住证丢了，想问下") == "居住证丢了，想问下"
