@@ -43,11 +43,24 @@ class Gateway(FastAPI):
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
         if scope["type"] == "http" and scope["method"] == "POST":
-            handler = self.fast_posts.get(scope["path"])
+            path, root = scope["path"], scope.get("root_path", "")
+            if root and path.startswith(root):  # served under a prefix (uvicorn --root-path)
+                path = path[len(root):]
+            handler = self.fast_posts.get(path)
             if handler is not None:
                 await handler(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+class _AsgiEndpoint:
+    """A bare ASGI handler as a Starlette route endpoint (functions and partials would be wrapped as request handlers)."""
+
+    def __init__(self, handler: Callable[[dict, Callable, Callable], Awaitable[None]]) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        await self.handler(scope, receive, send)
 
 
 async def _respond(send: Callable, status: int, body: bytes, content_type: bytes) -> None:
@@ -183,7 +196,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, start
     for channel, what in (("wechat", "Official Account"), ("wecom", "WeCom self-built app")):
         app.add_api_route(f"/{channel}", partial(verify, channel=channel), methods=["GET"],
                           summary=f"{what} URL verification")
-        app.fast_posts[f"/{channel}"] = partial(callback, channel=channel)
+        handler = partial(callback, channel=channel)
+        app.fast_posts[f"/{channel}"] = handler
+        # the same handler as a route too, for whatever reaches the router (an object, so Starlette takes it as ASGI)
+        app.router.add_route(f"/{channel}", _AsgiEndpoint(handler), methods=["POST"], name=f"{channel}_callback",
+                             include_in_schema=False)
 
     @app.post("/api/messages")
     async def web_message(message: WebMessage) -> JSONResponse:

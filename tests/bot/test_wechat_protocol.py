@@ -166,3 +166,21 @@ def test_retries_of_one_message_are_processed_once(safe, engine):
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(ProcessedMessage)).scalar()
     assert n == 1
+
+
+@pytest.mark.parametrize("how", ["root_path", "router"])
+def test_the_callback_answers_under_a_prefix_and_through_the_router(gw_settings, how):
+    """The callbacks skip FastAPI's stack; served under --root-path, or reached through the router (the fast path
+    cleared), they answer the same."""
+    from fastapi.testclient import TestClient
+
+    from bot.gateway import create_app
+    from tests.wechat_platform import Platform, message_xml
+
+    app = create_app(gw_settings)
+    if how == "router":
+        app.fast_posts.clear()
+    with TestClient(app, root_path="/linli" if how == "root_path" else "") as c:
+        safe = Platform(c, safe=True)
+        reply = safe.open_reply(safe.post(message_xml(Content="帮助", msg_id=f"4{len(how)}01")))
+    assert reply["MsgType"] == "text" and reply["Content"]
