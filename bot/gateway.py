@@ -92,23 +92,12 @@ async def _read_capped_asgi(scope: dict, receive: Callable, cap: int) -> bytes:
             return b"".join(chunks)
 
 
-def _query_asgi(scope: dict) -> CallbackQuery:
+def _query(scope: dict) -> CallbackQuery:
+    """The signed query string of a callback request (its ASGI scope)."""
     q = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
     return CallbackQuery(timestamp=q.get("timestamp", ""), nonce=q.get("nonce", ""), signature=q.get("signature"),
                          msg_signature=q.get("msg_signature"), encrypt_type=q.get("encrypt_type"),
                          echostr=q.get("echostr"))
-
-
-def _query(request: Request) -> CallbackQuery:
-    q = request.query_params
-    return CallbackQuery(
-        timestamp=q.get("timestamp", ""),
-        nonce=q.get("nonce", ""),
-        signature=q.get("signature"),
-        msg_signature=q.get("msg_signature"),
-        encrypt_type=q.get("encrypt_type"),
-        echostr=q.get("echostr"),
-    )
 
 
 class WebMessage(BaseModel):
@@ -155,24 +144,20 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, start
     async def _protocol_error(_request: Request, exc: ProtocolError) -> Response:
         return PlainTextResponse(exc.reason, status_code=exc.status)
 
-    @app.exception_handler(BodyTooLarge)
-    async def _too_large(_request: Request, _exc: BodyTooLarge) -> Response:
-        return PlainTextResponse("request body too large", status_code=413)
-
     @app.get("/healthz")
     async def healthz() -> dict:
         """Liveness probe."""
         return {"ok": True}
 
     async def verify(request: Request, channel: str) -> Response:
-        return PlainTextResponse(endpoints[channel].verify_url(_query(request)))
+        return PlainTextResponse(endpoints[channel].verify_url(_query(request.scope)))
 
     async def callback(scope: dict, receive: Callable, send: Callable, channel: str) -> None:
-        """A message callback, as a bare ASGI handler; answers 4xx on a protocol error, never 5xx."""
+        """A message callback, as a bare ASGI handler: a protocol error gets its 4xx, a body over the cap 413."""
         endpoint = endpoints[channel]
         try:
             body = await _read_capped_asgi(scope, receive, settings.max_body_bytes)
-            q = _query_asgi(scope)
+            q = _query(scope)
             inbound = endpoint.open(q, body)
             try:
                 reply = await processor.process(inbound, q.replay_key, settings.reply_budget_seconds)
