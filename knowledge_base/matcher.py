@@ -651,7 +651,7 @@ class FaqIndex:
             taken[i : i + size] = [True] * size
         return "".join(chars)
 
-    _CLAUSE_SPLIT_RE = re.compile(r"([\s，,、。？?！!；;：:~～…（）()“”\"'《》]+)")
+    _CLAUSE_SPLIT_RE = re.compile(f"({_SEPARATOR_RE.pattern})")  # the separators kept, to put the text back together
 
     # Where residents turn from their story to their question: 我家住三楼没电梯老伴腿脚不好想问下居住证怎么办.
     _ASK_RE = re.compile(r"(?:请问|想问一下|想问下|想问问|我想问|想咨询一下|想咨询|咨询一下|问一下|问下|问个事|麻烦问)")
@@ -690,13 +690,7 @@ class FaqIndex:
 
     def _names_something(self, text: str) -> bool:
         """The text says a word that few entries have (a service's name: 居住证, 犬只…), not only common ones."""
-        cut = max(30, 0.015 * len(self.docs))
-        for w in words(normalize(text)):
-            tid = self._vocab.get("\x01" + w)
-            if tid is not None and self._df[tid] <= cut and w not in LIGHT_WORDS and w not in _BOILERPLATE \
-                    and not _ASPECT_RE.search(w):
-                return True
-        return False
+        return any(self._rare_id(w) is not None for w in words(normalize(text)))
 
     def _situation(self, text: str) -> bool:
         """A clause asking 流程 (怎么办、咋弄) also says something the FAQ has no word for (申请被退回来了咋弄):
@@ -812,15 +806,20 @@ class FaqIndex:
         return "\x00".join(p for p, _, _ in self._doc_phrasings(i)[1])
 
     def _rare_words(self, phrasing: str) -> list[tuple[str, float]]:
-        cut = max(30, 0.015 * len(self.docs))
         found = []
         for w in words(phrasing):  # cached since the build for questions
-            if _ASPECT_RE.search(w) or w in LIGHT_WORDS or w in _BOILERPLATE:
-                continue
-            tid = self._vocab.get("\x01" + w)
-            if tid is not None and self._df[tid] <= cut:
+            tid = self._rare_id(w)
+            if tid is not None:
                 found.append((sound(w), float(self._idf[tid])))
         return found
+
+    def _rare_id(self, w: str) -> int | None:
+        """The term id of `w` when few entries have it (a service's name: 廉租房, 犬只…), else None; aspect words,
+        light words and official boilerplate never count."""
+        if _ASPECT_RE.search(w) or w in LIGHT_WORDS or w in _BOILERPLATE:
+            return None
+        tid = self._vocab.get("\x01" + w)
+        return tid if tid is not None and self._df[tid] <= max(30, 0.015 * len(self.docs)) else None
 
     def _by_aspect(self, text: str, snorm: str, qnames: tuple[str, ...], ranked: list, qruns: tuple[str, ...] = (),
                    qsubject: tuple | None = None) -> int | None:
@@ -855,7 +854,7 @@ class FaqIndex:
             if len(fits) > 1 and fits[0][0] - fits[1][0] < th.aspect_lead:
                 return None
             chosen = fits[0][1]
-            for s, _, _, j in close:  # 经营许可 said, 食品经营许可 and 占道经营许可 both fit: another service, not a twin
+            for _, _, _, j in close:  # 经营许可 said, 食品经营许可 and 占道经营许可 both fit: another service, not a twin
                 if (j != chosen and self._fits(asked, self._doc_aspects(j, name))
                         and self._other_service(chosen, j, snorm)
                         and self._subject_cover(qsubject, j, snorm, qnames + qruns) >= th.subject_cover):
