@@ -79,13 +79,19 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "heads")
 
 
-@lru_cache(maxsize=64)
-def _insert_ignoring(dialect: str, table, returning: str | None = None):  # noqa: ANN001
-    """INSERT … ON CONFLICT DO NOTHING RETURNING <key>, built once per table (building it costs more than running it)."""
+def dialect_insert(dialect: str):  # noqa: ANN201
+    """The INSERT construct with ON CONFLICT of the dialect's name (PostgreSQL's, else SQLite's)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+@lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table, returning: str | None = None):  # noqa: ANN001
+    """INSERT … ON CONFLICT DO NOTHING RETURNING <key>, built once per table (building it costs more than running it)."""
+    insert = dialect_insert(dialect)
     key = [table.c[returning]] if returning else list(table.primary_key)
     return insert(table).on_conflict_do_nothing().returning(*key)
 

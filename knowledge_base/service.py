@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
-from bot.db import count_later
+from bot.db import count_later, dialect_insert
 from bot.models import utcnow
 from knowledge_base import files
 from knowledge_base.matcher import ANSWER, UNKNOWN, FaqDoc, FaqIndex, Match, Thresholds, normalize
@@ -159,11 +159,7 @@ _unanswered = UnansweredQuestion.__table__
 @lru_cache(maxsize=4)
 def _upsert_unanswered(dialect: str):  # noqa: ANN202
     """INSERT … ON CONFLICT (normalized) DO UPDATE count = count + 1 … RETURNING id, built once per dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(_unanswered)
+    stmt = dialect_insert(dialect)(_unanswered)
     return stmt.on_conflict_do_update(
         index_elements=[_unanswered.c.normalized],
         set_={"count": _unanswered.c.count + 1, "last_asked_at": stmt.excluded.last_asked_at, "resolved": False},
