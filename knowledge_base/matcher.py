@@ -419,6 +419,7 @@ class FaqIndex:
         self._aspect_cache: dict[int, frozenset] = {}
         self._names_cache: dict[int, dict] = {}
         self._spell: dict[str, str | None] | None = None
+        self._matches: dict[tuple[str, date], Match] = {}
         return self
 
     def _count_terms(self):
@@ -887,9 +888,26 @@ class FaqIndex:
         asked = aspects(text, name)
         return sole_fit(asked, name) if asked else None
 
+    MATCH_CACHE = 4096  # recent questions kept with their outcome: residents ask the same ones again and again
+
     def match(self, text: str, *, today: date | None = None) -> Match:
-        """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs."""
+        """Answer, offer a menu, or admit not knowing; never answers inactive (draft/retired/expired) docs.
+
+        The outcome of a recent identical question on the same day is reused (the index never changes; an edit
+        builds a new one, with an empty cache)."""
         today = today or date.today()
+        if not self.MATCH_CACHE:
+            return self._match(text, today)
+        key = (text, today)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._match(text, today)
+            if len(self._matches) >= self.MATCH_CACHE:
+                self._matches.clear()
+            self._matches[key] = found
+        return found
+
+    def _match(self, text: str, today: date) -> Match:
         th = self.thresholds
         text = self._without_foreign_clauses(self._after_the_ask(self._respell(text)))
         norm = normalize(text)

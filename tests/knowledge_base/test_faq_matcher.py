@@ -389,3 +389,12 @@ def test_the_story_before_the_question_is_left_out():
     # nothing after the ask that names a service and asks something: the whole text is kept
     assert idx._after_the_ask("想问下，谢谢") == "想问下，谢谢"
     assert idx._after_the_ask("居住证丢了，想问下") == "居住证丢了，想问下"
+
+
+def test_a_repeated_question_reuses_its_outcome_and_a_rebuild_forgets_it():
+    idx = FaqIndex.build(DOCS)
+    first = idx.match("居住证怎么办理", today=TODAY)
+    assert idx.match("居住证怎么办理", today=TODAY) is first
+    assert idx.match("居住证怎么办理", today=date(2026, 6, 2)) is not first  # another day: matched again
+    retired = FaqIndex.build([d if d.code != first.code else FaqDoc(d.code, d.question, status="retired") for d in DOCS])
+    assert retired.match("居住证怎么办理", today=TODAY).code != first.code  # an edit builds a new, empty cache
