@@ -34,3 +34,14 @@ def test_migrations_form_one_line_and_match_the_models(engine):
 
     diff = [d for d in diff if not apscheduler_own(d)]
     assert diff == []
+
+
+def test_json_columns_are_written_as_json_dumps_would_read_them():
+    import json
+
+    from bot.db import json_dumps
+
+    value = {"classification": {"intent": "complaint", "evidence": [{"rule": "complaint.explicit", "keyword": "投诉"}]},
+             1: "an int key", "scores": (0.5, 0.25)}
+    assert json.loads(json_dumps(value)) == {"classification": value["classification"], "1": "an int key",
+                                             "scores": [0.5, 0.25]}
