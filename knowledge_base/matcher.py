@@ -82,7 +82,12 @@ _SYNONYMS = {
     "遗失": ("丢失", "弄丢", "丢了", "掉了"),
     "孩子": ("小孩", "小朋友", "宝宝", "娃", "子女"),
     "老人": ("老年人", "老人家"),
-    "网上": ("线上", "手机上", "网上办"),
+    "网上": ("线上", "手机上", "网上办", "app", "online", "小程序", "一网通办", "网办"),
+    "同时享受": ("一起领", "同时领", "一起享受", "同时领取", "一块领", "兼得", "叠加享受"),
+    "几次": ("几回", "多少次"),
+    "再次申请": ("再申请", "再次申领", "再办", "再领"),
+    "期限": ("时间限制", "截止时间"),
+    "停止发放": ("停发", "停掉"),
 }
 # What a question asks for (after synonyms): an entry about the same thing that answers another of these is
 # never a confident answer (哪里 asked, 进度 answered).
@@ -92,28 +97,37 @@ ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电
 # (条件 / 材料 / 流程 / 地点…) differ in this and little else. 流程 only counts when nothing more specific is asked
 # ("审核不通过怎么办" asks about 不通过, not about how to apply).
 ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
-    ("外地", "外地户籍|外省|非本市|非本地|户口不在"),
+    ("外地", "外地户籍|外省|非本市|非本地|户口不在|户籍在外地|户籍不在"),
+    # before 对象 (享受) and 次数: 能否与其他补贴同时享受、已经领了别的还能领这个不
+    ("同享", "同时享受|同时领|一起领|一起享受|两样|兼得|叠加|同类补贴|其他补助|其他补贴|别的补贴|领了别的|领着别的|享受其他"),
+    # before 对象 (享受过) and 流程 (怎么办): 一年能弄几回、已经办过一次还能再办不
+    ("次数", "几次|几回|次数|重复申|重复领|再次申|再次领|再申请|再领|再办|办过一次|领过一次|享受过"),
+    # before 变更 and 发放: 情况变了要去报告不、出现哪些情形会被停止发放
+    ("停发", "享受[^，。？]{0,10}期间|停发|停止发放|停止享受|停止手续|停止待遇|会被停止|停掉|暂停|终止|取消资格|不想要了|不想领了|情况发生变化|情况有变|情况变了|要去报告|主动报告"),
     ("条件", "条件|门槛|要求|够不够|资格|符合|我能办|我能申请|我可以办|我可以申请|谁都能|像我这样|像俺这样|我这样的|俺这样的"),
     ("对象", "对象|适用|享受|针对|范围|照顾的是|照顾什么人|是给什么|给什么样的人|管什么人|管哪些人|什么人能领|什么人可以领|什么人能享受"),
     ("谁", "什么人|谁能|谁可以|谁符合"),  # 条件 or 对象: whichever the FAQ has
-    ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么|手续要|要些什么|要什么手续|带些|带点什么"),
-    ("地点", "哪里(?:受理|办理)?|窗口|什么部门|什么地方|上哪|到哪(?!一步|了|步)"),
-    ("时限", "多久|工作日|办结|时限|多长"),
-    ("费用", "费用|交费|缴费|缴纳|钱吗|收不|掏钱|花钱|花多少"),
-    ("标准", "标准|多少钱|领多少|拿多少|给多少|一个月多少|领取多少"),
-    ("发放", "发放(?!标准)|发钱|打钱|什么时候发|什么方式发|什么时候给|多会儿?发|打到卡|打卡上|每月发|按月发|季度发"),
-    ("网办", "网上|政务服务网|网办|在线|用手机|手机办|手机申请|小程序"),
-    ("代办", "代办|代为|委托|家属|别人|家里人|家人|闺女去|儿子去|女儿去|亲戚帮|叫亲戚|去不了|本人去|帮忙办|帮着办"),
+    ("材料", "材料|证件|带什么|准备什么|提供什么|拿什么|东西|交什么|手续要|要些什么|要什么手续|带些|带点什么|复印|(?:光|只)?带(?:个)?身份证(?:够不够|就够|就行)?"),
+    ("地点", "哪里(?:受理|办理)?|窗口|什么部门|什么地方|上哪|到哪(?!一步|了|步)|服务中心|服务站|大厅"),
+    # before 时限 (多长): 有没有时间限制、过了期限还能申请不、逾期是否还能办理
+    ("期限", "时间限制|申请期限|期限|逾期|最迟|最晚|截止|超时|过了时间|过期限"),
+    ("时限", "多久|工作日|办结|时限|多长|好长时间"),
+    ("费用", "费用|交费|缴费|缴纳|钱吗|收不|掏钱|花钱|花多少|出钱|交多少钱|交好多钱"),
+    ("标准", "标准|多少钱|领多少|拿多少|给多少|一个月多少|领取多少|额度|能拿好多|能领好多|领好多|最多能有多少|多少元"),
+    ("发放", "发放(?!标准)|发钱|打钱|什么时候发|什么方式发|什么时候给|多会儿?发|打到卡|打卡上|每月发|按月发|季度发|按月给|一次给"),
+    ("网办", "网上|政务服务网|网办|在线|用手机|手机办|手机申请|小程序|app|online|一网通办|不见面"),
+    ("代办", "代办|代为|委托|家属|别人|家里人|家人|闺女去|儿子去|女儿去|亲戚帮|叫亲戚|去不了|本人去|帮忙办|帮着办|帮忙去办|替我|代我"),
     ("电话", "电话|热线"),
-    ("依据", "依据|文件|规定"),
-    ("进度", "进度|审批结果|到哪了|哪一步|批到|办得怎么|办得咋|怎么样了|批下来没|结果出来|哪里能看|哪里能查"),
+    ("依据", "依据|文件|规定|出处"),
+    ("进度", "进度|审批结果|审核结果|办理结果|到哪了|哪一步|批到|办得怎么|办得咋|怎么样了|批下来没|结果出来|哪里能看|哪里能查|没消息|没有消息"),
     ("有效期", "有效期|过期|到期|续办|能用多久|管多久|管几年|能管多|有效多久|几年有效"),
-    ("变更", "变更|有误|错误|更正|信息变了|去改吗"),
+    ("变更", "变更|有误|错误|更正|信息变了|去改吗|改名|名字改了|地址变了"),
     ("遗失", "遗失|补办|补领|损坏|不见了|找不着|找不到了|坏了|换个新|换新的"),
-    ("不通过", "不通过|异议|复核|没批|被拒|拒绝|没给过|不给过|没同意|不予"),
-    ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请"),
+    ("不通过", "不通过|异议|复核|没批|被拒|拒绝|没给过|不给过|没同意|不予|未获批准|不批准|申诉|不服"),
+    ("流程", "怎么申请|怎么办理|怎么办|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请|第一步|怎么操作|从哪下手"),
 )]
-_ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "进度": ("地点",), "遗失": ("流程",), "不通过": ("流程",), "变更": ("流程",)}
+_ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "进度": ("地点",), "遗失": ("流程",), "不通过": ("流程", "进度", "次数"),
+                   "变更": ("流程",), "停发": ("变更", "流程", "发放"), "次数": ("流程",), "期限": ("流程",), "依据": ("地点",)}
 # A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Official framing that names no service (本市户籍人员申领…): never required of the query, however rare in a small FAQ.
@@ -795,6 +809,14 @@ class FaqIndex:
             return any(w not in snorm and w not in theirs for w, _ in self._rare_of_question(a))
         return unsaid(i, j) and unsaid(j, i)
 
+    SITUATION_CHECK = True
+
+    def _situation_unsaid(self, i: int, j: int, snorm: str) -> bool:
+        """Entry i says something rare (a situation: 首次购房, 外省参保, 辞职) that its twin j does not and the query
+        does not say either: the query fits both, and nothing tells which situation is the resident's."""
+        theirs = self._sounds_of(j)
+        return any(w not in snorm and w not in theirs for w, _ in self._rare_of_question(i))
+
     def _rare_of_question(self, i: int) -> list[tuple[str, float]]:
         names = self._names_cache.setdefault(i, {})
         found = names.get(0)
@@ -860,6 +882,11 @@ class FaqIndex:
                         and self._other_service(chosen, j, snorm)
                         and self._subject_cover(qsubject, j, snorm, qnames + qruns) >= th.subject_cover):
                     return None
+            if self.SITUATION_CHECK:
+                for s, _, _, j in close:  # a twin for another situation fits as well: which one is the resident's?
+                    if (j != chosen and s >= low - th.aspect_lead and self._fits(asked, self._doc_aspects(j, name))
+                            and self._situation_unsaid(chosen, j, snorm) and same_service(j)):
+                        return None
             extra = self._doc_aspects(chosen, name) - asked
             if extra:  # it also answers something not asked: not when another entry answers just what was asked
                 for s, _, _, j in close:

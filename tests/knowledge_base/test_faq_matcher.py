@@ -398,3 +398,48 @@ def test_a_repeated_question_reuses_its_outcome_and_a_rebuild_forgets_it():
     assert idx.match("居住证怎么办理", today=date(2026, 6, 2)) is not first  # another day: matched again
     retired = FaqIndex.build([d if d.code != first.code else FaqDoc(d.code, d.question, status="retired") for d in DOCS])
     assert retired.match("居住证怎么办理", today=TODAY).code != first.code  # an edit builds a new, empty cache
+
+
+@pytest.mark.parametrize("text,aspect", [
+    # official wordings
+    ("申请临时救助是否有申请次数上限？", "次数"), ("已经享受过住房租赁补贴的，能否再次申请？", "次数"),
+    ("应在出生之日起30日内申请，逾期是否还能办理？", "期限"), ("关于失业保险金申请期限的问题", "期限"),
+    ("高龄津贴能否与其他同类补贴同时享受？", "同享"), ("已领取其他补助的，是否还可以申请残疾人两项补贴？", "同享"),
+    ("出现哪些情形时低保金会被停止发放？", "停发"), ("享受特困供养期间家庭情况发生变化的，应如何办理？", "停发"),
+    ("居住证能否通过“一网通办”平台在线办理？", "网办"), ("办理居住证是到区政务服务中心还是街道便民服务中心？", "地点"),
+    ("对审核结果有异议的，可以通过什么途径申请复核？", "不通过"), ("申请未获批准怎么办？", "不通过"),
+    # resident wordings
+    ("低保一年能申请几回", "次数"), ("临时救助办过一次了还能再办不", "次数"),
+    ("生育津贴过了期限还能申请不", "期限"), ("新生儿医保最晚啥时候要办", "期限"),
+    ("高龄津贴跟别的补贴能一起领不", "同享"), ("领了残疾人补贴还能领护理补贴不，能同时享受吗", "同享"),
+    ("低保户家里情况变了要去报告不", "停发"), ("不想要了怎么停掉", "停发"),
+    ("医保报销有没有app可以直接申请", "网办"), ("公积金提取社区能办不还是要去大厅", "地点"),
+    ("居住证要复印些啥", "材料"), ("光带身份证够不够", "材料"), ("第一步该干嘛", "流程"),
+    ("残疾证审批要好长时间", "时限"), ("办这个要不要出钱", "费用"), ("高龄津贴能领好多", "标准"),
+    ("政策出处在哪", "依据"), ("交上去好久没消息", "进度"), ("对结果不服能申诉不", "不通过"),
+])
+def test_more_kinds_of_question_in_both_wordings(text, aspect):
+    from knowledge_base.matcher import aspects
+
+    assert aspect in aspects(text), text
+
+
+def test_a_refused_application_asked_again_is_about_the_refusal_not_how_often():
+    from knowledge_base.matcher import aspects
+
+    assert aspects("公租房审核没通过还能再申请吗") == frozenset({"不通过"})
+    assert aspects("情况发生变化的，应如何办理变更或停止手续") == frozenset({"停发"})
+
+
+def test_twins_that_differ_in_how_often_until_when_and_together_are_told_apart():
+    docs = [FaqDoc(f"T{n}", q) for n, q in enumerate([
+        "城乡医疗救助每年可以申请几次？", "城乡医疗救助有申请期限吗？逾期还能办理吗？",
+        "城乡医疗救助能否与大病保险同时享受？", "出现哪些情形时城乡医疗救助会被停止？",
+        "城乡医疗救助需要提交哪些材料？", "城乡医疗救助的申请条件是什么？",
+        "犬只登记需要提交哪些材料？", "犬只登记每年可以办几次？"])]
+    idx = index(docs)
+    for text, code in [("城乡医疗救助一年能申请几回", "T0"), ("城乡医疗救助过了期限还能申请不", "T1"),
+                       ("城乡医疗救助跟别的能一起领不", "T2"), ("城乡医疗救助材料要带些啥", "T4"),
+                       ("城乡医疗救助啥情况下会被停掉", "T3")]:
+        m = idx.match(text, today=TODAY)
+        assert (m.outcome, m.code) == (ANSWER, code), (text, m)
