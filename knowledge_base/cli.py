@@ -128,7 +128,9 @@ def hits(limit: int) -> None:
               help="Also score the official-style FAQ (TRAIN, TEST, FRESH and FOURTH resident rules, seed 11).")
 @click.option("--fifth/--no-fifth", default=False, show_default=True,
               help="Also score the fifth set (its own official FAQ and resident generator, seed 11).")
-def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool) -> None:
+@click.option("--sixth/--no-sixth", default=False, show_default=True,
+              help="Also score the sixth set (independent official FAQ, plain/chat/hard resident tiers, seed 23).")
+def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool, sixth: bool) -> None:
     """Measure accuracy on a synthetic FAQ with resident-style paraphrases and on uncovered real questions."""
     from knowledge_base import evaluate
 
@@ -138,4 +140,8 @@ def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool) -
             report[f"official_{rules}"] = evaluate.run_official(entries=entries, messages_path=messages, rules=rules)
     if fifth:
         report["fifth"] = evaluate.run_fifth(messages_path=messages)
+    if sixth:
+        from knowledge_base.eval_sixth import run_sixth
+
+        report["sixth"] = {tier: run_sixth(tier=tier, messages_path=messages) for tier in ("plain", "chat", "hard")}
     click.echo(json.dumps(report, ensure_ascii=False, indent=2))
