@@ -443,3 +443,30 @@ def test_twins_that_differ_in_how_often_until_when_and_together_are_told_apart()
                        ("城乡医疗救助啥情况下会被停掉", "T3")]:
         m = idx.match(text, today=TODAY)
         assert (m.outcome, m.code) == (ANSWER, code), (text, m)
+
+
+@pytest.mark.parametrize("text,aspect", [
+    ("营业执照注销需要什么材料", "注销"), ("社保卡不想用了怎么销户", "注销"),
+    ("残疾人证每年要年审吗", "年审"), ("网约车驾驶员证年检怎么弄", "年审"),
+    ("居住证办好了能邮寄到家吗", "领取"), ("身份证办好了去哪拿", "领取"), ("证件的领取方式有哪些？", "领取"),
+    ("政务服务中心周末上班吗", "时间"), ("社区服务站的办公时间是几点到几点？", "时间"),
+    ("新生儿应在出生之日起30日内申请", "期限"), ("由哪个单位受理", "地点"), ("可以授权他人代领吗", "代办"),
+])
+def test_kinds_of_question_official_faqs_carry(text, aspect):
+    from knowledge_base.matcher import aspects
+
+    assert aspect in aspects(text), text
+
+
+def test_a_twin_whose_question_is_not_recognised_keeps_the_sole_fit_from_being_answered():
+    # 材料 is the only kind recognised among the twins, but the resident may be asking the twin we cannot read
+    base = [FaqDoc("M", "残疾人两项补贴需要提交哪些材料？"), FaqDoc("C", "残疾人两项补贴的申请条件是什么？"),
+            FaqDoc("X", "犬只登记需要提交哪些材料？")]
+    asked = "残疾人两项补贴要准备什么东西"  # close to both twins: only the kind of question tells them apart
+    m = index(base).match(asked, today=TODAY)
+    assert (m.outcome, m.code) == (ANSWER, "M")
+    m = index(base + [FaqDoc("U", "残疾人两项补贴由申请人本人还是监护人提出？")]).match(asked, today=TODAY)
+    assert m.outcome == MENU and "M" in m.menu_codes
+    # a wording it reads as plainly the materials entry is still answered
+    m = index(base + [FaqDoc("U", "残疾人两项补贴由申请人本人还是监护人提出？")]).match("残疾人两项补贴要带啥材料", today=TODAY)
+    assert (m.outcome, m.code) == (ANSWER, "M")
