@@ -975,6 +975,12 @@ class FaqIndex:
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
         if best >= th.menu:
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
+            asked = aspects(text)
+            if asked and self.ASPECT_CHECK:  # entries that answer the kind of question asked come first
+                fit = [c for (s, _, _, i), c in zip(ranked, cands)
+                       if s >= th.menu and self._fits(asked, self._doc_aspects(i))]
+                if fit:
+                    menu = (fit + [c for c in menu if c not in fit])[: th.menu_size]
             return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])
 

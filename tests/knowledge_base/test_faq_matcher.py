@@ -470,3 +470,12 @@ def test_a_twin_whose_question_is_not_recognised_keeps_the_sole_fit_from_being_a
     # a wording it reads as plainly the materials entry is still answered
     m = index(base + [FaqDoc("U", "残疾人两项补贴由申请人本人还是监护人提出？")]).match("残疾人两项补贴要带啥材料", today=TODAY)
     assert (m.outcome, m.code) == (ANSWER, "M")
+
+
+def test_a_menu_offers_the_entries_that_answer_the_kind_of_question_asked_first():
+    docs = [FaqDoc("Y", "失业保险金的政策依据是什么？"), FaqDoc("M", "个人主动辞职的，办理失业保险金需要提交哪些材料？"),
+            FaqDoc("P", "失业保险金的咨询电话是多少？"), FaqDoc("W", "失业保险金在哪里办理？"), FaqDoc("T", "失业保险金多久能办好？"),
+            FaqDoc("D", "犬只登记需要提交哪些材料？")]
+    m = index(docs).match("自己辞的职，失业保险金要带些啥东西", today=TODAY)
+    # louder entries about the policy basis and the place score higher; the materials entry is what was asked
+    assert m.outcome == MENU and m.menu_codes[0] == "M" and "D" not in m.menu_codes
