@@ -130,7 +130,9 @@ def hits(limit: int) -> None:
               help="Also score the fifth set (its own official FAQ and resident generator, seed 11).")
 @click.option("--sixth/--no-sixth", default=False, show_default=True,
               help="Also score the sixth set (independent official FAQ, plain/chat/hard resident tiers, seed 23).")
-def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool, sixth: bool) -> None:
+@click.option("--seventh/--no-seventh", default=False, show_default=True,
+              help="Also score the seventh set (hand-written FAQ and queries; dev and test halves of its services).")
+def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool, sixth: bool, seventh: bool) -> None:
     """Measure accuracy on a synthetic FAQ with resident-style paraphrases and on uncovered real questions."""
     from knowledge_base import evaluate
 
@@ -144,4 +146,8 @@ def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool, s
         from knowledge_base.eval_sixth import run_sixth
 
         report["sixth"] = {tier: run_sixth(tier=tier, messages_path=messages) for tier in ("plain", "chat", "hard")}
+    if seventh:
+        from knowledge_base.eval_seventh import run_seventh
+
+        report["seventh"] = {half: run_seventh(half=half) for half in ("dev", "test")}
     click.echo(json.dumps(report, ensure_ascii=False, indent=2))
