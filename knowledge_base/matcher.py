@@ -89,6 +89,35 @@ _SYNONYMS = {
     "期限": ("时间限制", "截止时间"),
     "停止发放": ("停发", "停掉"),
 }
+
+
+def _resident_words(path=None) -> dict[str, tuple[str, ...]]:
+    """knowledge_base/data/resident_words.txt: 'canonical: variant variant …' (居民说法 -> one spelling)."""
+    from pathlib import Path
+
+    path = Path(path or Path(__file__).with_name("data") / "resident_words.txt")
+    table: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        canonical, sep, rest = line.partition(":")
+        canonical, variants = canonical.strip(), tuple(rest.split())
+        if not sep or not canonical or not variants:
+            raise ValueError(f"{path}:{n}: expected 'canonical: variant …', got {line!r}")
+        for v in variants + (canonical,):
+            if seen.setdefault(v, canonical) != canonical or (v in _SYNONYMS and v != canonical):
+                raise ValueError(f"{path}:{n}: {v!r} is already spelt as {seen[v]!r}")
+        # a variant inside the canonical spelling (居民医保 in 城乡居民医保) must not be rewritten within it
+        inside = tuple(canonical for v in variants if v in canonical)
+        table[canonical] = variants + inside[:1]
+    return table
+
+
+for _canonical, _variants in _resident_words().items():
+    _SYNONYMS[_canonical] = _SYNONYMS.get(_canonical, ()) + _variants
+
 # What a question asks for (after synonyms): an entry about the same thing that answers another of these is
 # never a confident answer (哪里 asked, 进度 answered).
 ASPECT_WORDS = ("哪里", "材料", "多久", "费用", "标准", "条件", "电话", "代办", "不通过", "变更", "依据", "进度",
@@ -382,6 +411,9 @@ class Thresholds:
     aspect_lead: float = 0.08  # ... when it leads the next such entry by this much
     subject_cover: float = 0.8  # ... and covers this share of the query's subject (its words without aspect words)
     names_found: float = 0.3  # any answer: the query says this share (by idf) of the entry's rare words (廉租房, 犬只…)
+    leader: float = 0.33  # answer the top entry from this confidence when it is a clear leader ...
+    leader_lead: float = 0.15  # ... this far ahead of the runner-up ...
+    leader_said: float = 0.8  # ... and the query says this share (by idf) of its rare words
     menu: float = 0.45  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
@@ -922,6 +954,26 @@ class FaqIndex:
         asked = aspects(text, name)
         return sole_fit(asked, name) if asked else None
 
+    def _clear_leader(self, text, snorm, qnames, ranked, qruns, qsubject) -> int | None:
+        """The top entry when it stands well clear of every other, covers what the query is about and the query
+        says most of its rare words (its service and situation): a resident's own words score low against an
+        official question (跟邻居吵起来了，社区能调解吗 / 邻里纠纷可以申请调解吗？), but a low score far ahead of the
+        rest still points at one entry. The same checks as a confident answer, at a lower score."""
+        th = self.thresholds
+        if not ranked or ranked[0][0] < th.leader:
+            return None
+        top = ranked[0][3]
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < th.leader_lead:
+            return None
+        asked = aspects(text)
+        if asked and (not self._fits(asked, self._doc_aspects(top))
+                      or self._subject_cover(qsubject, top, snorm, qnames + qruns) < th.subject_cover):
+            return None
+        norm = normalize(text)
+        if not self._same_aspects(norm, top) or not self._named(snorm, qnames, top, qruns):
+            return None
+        return top if self._names_found(snorm, top, qnames + qruns) >= th.leader_said else None
+
     MATCH_CACHE = 4096  # recent questions kept with their outcome: residents ask the same ones again and again
 
     def match(self, text: str, *, today: date | None = None) -> Match:
@@ -970,6 +1022,8 @@ class FaqIndex:
         ):
             return Match(ANSWER, cands[0].code, best, cands[: th.menu_size])
         chosen = self._by_aspect(text, snorm, qnames, ranked, qruns, qsubject)
+        if chosen is None and th.leader <= 1.0:
+            chosen = self._clear_leader(text, snorm, qnames, ranked, qruns, qsubject)
         if chosen is not None:
             k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])

@@ -43,9 +43,9 @@ def test_an_unrelated_question_is_unknown():
 
 
 def test_thresholds_decide_between_answer_menu_and_unknown():
-    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, aspect_answer=1.01, menu=0.3))
+    strict = FaqIndex.build(DOCS, Thresholds(answer=1.01, aspect_answer=1.01, leader=1.01, menu=0.3))
     assert strict.match("居住证怎么办理", today=TODAY).outcome == MENU
-    nothing = FaqIndex.build(DOCS, Thresholds(answer=1.01, menu=1.01))
+    nothing = FaqIndex.build(DOCS, Thresholds(answer=1.01, leader=1.01, menu=1.01))
     assert nothing.match("居住证怎么办理", today=TODAY).outcome == UNKNOWN
 
 
@@ -479,3 +479,32 @@ def test_a_menu_offers_the_entries_that_answer_the_kind_of_question_asked_first(
     m = index(docs).match("自己辞的职，失业保险金要带些啥东西", today=TODAY)
     # louder entries about the policy basis and the place score higher; the materials entry is what was asked
     assert m.outcome == MENU and m.menu_codes[0] == "M" and "D" not in m.menu_codes
+
+
+@pytest.mark.parametrize("resident,official", [
+    ("取出来", "提取"), ("疫苗本", "预防接种证"), ("银行功能", "金融功能"), ("开通", "激活"),
+    ("居民医保", "城乡居民基本医疗保险"), ("摆摊", "占道经营"), ("良民证", "无犯罪记录证明"), ("住房公积金", "公积金"),
+])
+def test_resident_words_and_official_names_are_spelt_alike(resident, official):
+    assert normalize(resident) == normalize(official)
+
+
+def test_a_name_residents_use_finds_the_entry_that_uses_the_official_one():
+    docs = [FaqDoc("V", "儿童预防接种证遗失如何补办？"), FaqDoc("C", "独生子女父母光荣证遗失如何补办？"),
+            FaqDoc("S", "社会保障卡如何激活金融功能？"), FaqDoc("P", "社保卡密码忘记了如何重置？")]
+    idx = index(docs)
+    assert idx.match("孩子的疫苗本丢了咋补", today=TODAY).code == "V"
+    assert idx.match("社保卡的银行功能怎么开通", today=TODAY).code == "S"
+
+
+def test_the_resident_word_table_rejects_a_malformed_or_doubled_line(tmp_path):
+    from knowledge_base.matcher import _resident_words
+
+    bad = tmp_path / "words.txt"
+    bad.write_text("# ok\n身份证 居民身份证\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"words.txt:2: expected"):
+        _resident_words(bad)
+    bad.write_text("低保: 最低生活保障\n特困: 最低生活保障\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"words.txt:2: '最低生活保障' is already spelt as '低保'"):
+        _resident_words(bad)
+    assert _resident_words()["公积金"] == ("住房公积金", "gjj")
