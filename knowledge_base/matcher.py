@@ -170,7 +170,7 @@ _BOILERPLATE = frozenset("本市 本区 本地 本人 人员 居民 个人 市�
 _PERSON_WORDS = frozenset("""老人 老人家 老年人 老爷子 老太太 老伴 老头 老太 爸 妈 爸爸 妈妈 父亲 母亲 父母 爷爷 奶奶 外公 外婆 姥姥 姥爷
     公公 婆婆 孩子 子女 儿子 女儿 儿女 孙子 孙女 老公 老婆 媳妇 丈夫 妻子 家人 家属 亲属 本人 自己 我们 俺 俺家 咱 咱家 家里人""".split())
 # Question words that say nothing about the service: left out of the query's subject.
-_ASKING_WORDS = frozenset("多少 什么 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
+_ASKING_WORDS = frozenset("多少 什么 时候 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
 # All patterns in one regex (a named group each): one pass over the text instead of one search per label.
 _ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enumerate(ASPECT_PATTERNS)))
 _ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
@@ -414,7 +414,7 @@ class Thresholds:
     leader: float = 0.33  # answer the top entry from this confidence when it is a clear leader ...
     leader_lead: float = 0.15  # ... this far ahead of the runner-up ...
     leader_said: float = 0.8  # ... and the query says this share (by idf) of its rare words
-    menu: float = 0.45  # below this: unknown
+    menu: float = 0.40  # below this: unknown
     menu_gap: float = 0.2  # menu items within this of the best
     menu_size: int = 3
     shortlist: int = 12
@@ -974,6 +974,8 @@ class FaqIndex:
             return None
         return top if self._names_found(snorm, top, qnames + qruns) >= th.leader_said else None
 
+    MENU_COVER = 0.25  # share of the query's subject an entry must have to be offered in a menu
+
     MATCH_CACHE = 4096  # recent questions kept with their outcome: residents ask the same ones again and again
 
     def match(self, text: str, *, today: date | None = None) -> Match:
@@ -1035,7 +1037,12 @@ class FaqIndex:
                        if s >= th.menu and self._fits(asked, self._doc_aspects(i))]
                 if fit:
                     menu = (fit + [c for c in menu if c not in fit])[: th.menu_size]
-            return Match(MENU, None, best, menu)
+            # an entry that shares next to nothing of what the query is about (地铁十号线什么时候开通 / 垃圾投放时间
+            #是几点: only the asking words match) is no guess worth offering
+            at = {c.code: i for (_, _, _, i), c in zip(ranked, cands)}
+            menu = [c for c in menu if self._subject_cover(qsubject, at[c.code], snorm, qnames + qruns) >= self.MENU_COVER]
+            if menu:
+                return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])
 
 

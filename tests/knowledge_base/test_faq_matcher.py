@@ -508,3 +508,12 @@ def test_the_resident_word_table_rejects_a_malformed_or_doubled_line(tmp_path):
     with pytest.raises(ValueError, match=r"words.txt:2: '最低生活保障' is already spelt as '低保'"):
         _resident_words(bad)
     assert _resident_words()["公积金"] == ("住房公积金", "gjj")
+
+
+def test_a_menu_never_offers_an_entry_that_shares_only_the_asking_words():
+    docs = [FaqDoc("G", "垃圾投放时间是几点？", alternatives=("什么时候可以扔垃圾",)), FaqDoc("L", "老年卡怎么办？")]
+    idx = index(docs)
+    m = idx.match("地铁十号线什么时候开通？", today=TODAY)
+    assert m.outcome == UNKNOWN
+    m = idx.match("小区垃圾啥时候能扔", today=TODAY)
+    assert m.outcome != UNKNOWN and "G" in ([m.code] + m.menu_codes)
