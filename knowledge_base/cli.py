@@ -127,7 +127,7 @@ def hits(limit: int) -> None:
 @click.option("--official/--no-official", default=True, show_default=True,
               help="Also score the official-style FAQ (TRAIN, TEST, FRESH and FOURTH resident rules, seed 11).")
 @click.option("--fifth/--no-fifth", default=False, show_default=True,
-              help="Also score the fifth set (its own official FAQ and resident generator, seed 11).")
+              help="Also score the fifth set (its own official FAQ and resident generator, seed 11), and its FAQ asked plainly.")
 @click.option("--sixth/--no-sixth", default=False, show_default=True,
               help="Also score the sixth set (independent official FAQ, plain/chat/hard resident tiers, seed 23).")
 @click.option("--seventh/--no-seventh", default=False, show_default=True,
@@ -142,6 +142,7 @@ def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool, s
             report[f"official_{rules}"] = evaluate.run_official(entries=entries, messages_path=messages, rules=rules)
     if fifth:
         report["fifth"] = evaluate.run_fifth(messages_path=messages)
+        report["fifth_plain"] = evaluate.run_fifth_plain()
     if sixth:
         from knowledge_base.eval_sixth import run_sixth
 

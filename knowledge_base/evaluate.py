@@ -1118,3 +1118,25 @@ def run_fifth(*, seed: int = 11, per_entry: int = 2, thresholds: Thresholds | No
         "uncovered_heldout_entries": score_uncovered(index, missing, today),
         "uncovered_real_vs_official": score_uncovered(index, real_questions(messages_path), today),
     }
+
+
+def run_fifth_plain(*, seed: int = 11, per_entry: int = 2, thresholds: Thresholds | None = None) -> dict:
+    """FIFTH's official FAQ asked plainly: the service's official name, one RESIDENT_FIFTH ask and the situation
+    as the resident says it, with no stories, nicknames, typos or voice run-on text. It measures how the matcher
+    reads someone else's FAQ (its situations and wordings) apart from the noise of the full FIFTH queries.
+    A tuning set: its misses were read (2026-11-30)."""
+    rng = random.Random(seed)
+    today = date.today()
+    faq = official_faq_fifth(seed=seed)
+    held = {e.doc.code for e in faq[::10]}
+
+    def ask(e: FifthEntry) -> str:
+        names, _, situations = _FIFTH_BY_NAME[e.service]
+        text = rng.choice(names) + rng.choice(RESIDENT_FIFTH[e.aspect])
+        return f"{rng.choice(situations[e.situation][2])}，{text}" if e.situation is not None else text
+
+    covered = [(ask(e), e.doc.code) for e in faq if e.doc.code not in held for _ in range(per_entry)]
+    missing = [ask(e) for e in faq if e.doc.code in held for _ in range(per_entry)]
+    index = FaqIndex.build([e.doc for e in faq if e.doc.code not in held], thresholds)
+    return {"official_faq_entries": len(index), "rules": "fifth-plain", "covered": score_covered(index, covered, today),
+            "uncovered_heldout_entries": score_uncovered(index, missing, today)}
