@@ -172,7 +172,49 @@ _PERSON_WORDS = frozenset("""老人 老人家 老年人 老爷子 老太太 老�
 # Question words that say nothing about the service: left out of the query's subject.
 _ASKING_WORDS = frozenset("多少 什么 时候 怎么 是否 能否 可以 需要 办理 申请 下来 具体 情况 一下 还要 还能 办好 能办 要多 现在 这个 那个 我们 我家 家里".split())
 # All patterns in one regex (a named group each): one pass over the text instead of one search per label.
-_ASPECT_ANY = re.compile("|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enumerate(ASPECT_PATTERNS)))
+
+
+def _first_chars(pattern: str) -> str | None:
+    """The characters a match of `pattern` can start with, as a regex class, or None when that cannot be told
+    (a pattern that may match empty, or starts with `.`). Prefixed as a lookahead it lets the engine skip the
+    positions where none of thirty alternatives can start, in one step each."""
+    from re import _constants as c, _parser
+
+    def first(seq) -> set[str] | None:
+        out: set[str] = set()
+        for op, av in seq:
+            if op is c.LITERAL:
+                return out | {chr(av)}
+            if op in (c.ASSERT_NOT, c.ASSERT, c.AT):
+                continue
+            if op is c.SUBPATTERN or op is c.BRANCH:
+                subs = [av[3]] if op is c.SUBPATTERN else av[1]
+                for sub in subs:
+                    found = first(sub)
+                    if found is None:
+                        return None
+                    out |= found
+                return out
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                found = first(av[2])
+                if found is None:
+                    return None
+                out |= found
+                if av[0] > 0:
+                    return out
+                continue
+            if op is c.IN and all(o is c.LITERAL for o, _ in av):
+                return out | {chr(a) for _, a in av}
+            return None
+        return None  # the sequence may match empty
+
+    chars = first(list(_parser.parse(pattern)))
+    return "[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]" if chars else None
+
+
+_ASPECT_BODY = "|".join(f"(?P<a{n}>{p.pattern})" for n, (_, p) in enumerate(ASPECT_PATTERNS))
+_ASPECT_FIRST = _first_chars(_ASPECT_BODY)
+_ASPECT_ANY = re.compile(f"(?={_ASPECT_FIRST})(?:{_ASPECT_BODY})" if _ASPECT_FIRST else _ASPECT_BODY)
 _ASPECT_LABELS = {f"a{n}": label for n, (label, _) in enumerate(ASPECT_PATTERNS)}
 _ASPECT_RE = re.compile("|".join(p.pattern for _, p in ASPECT_PATTERNS))
 _CLAUSE_RE = re.compile(r"[？?。!！;；]+")

@@ -517,3 +517,20 @@ def test_a_menu_never_offers_an_entry_that_shares_only_the_asking_words():
     assert m.outcome == UNKNOWN
     m = idx.match("小区垃圾啥时候能扔", today=TODAY)
     assert m.outcome != UNKNOWN and "G" in ([m.code] + m.menu_codes)
+
+
+def test_the_first_character_lookahead_changes_no_aspect_match():
+    import re
+
+    from knowledge_base import evaluate
+    from knowledge_base.matcher import _ASPECT_ANY, _ASPECT_BODY, _first_chars
+
+    assert _ASPECT_ANY.pattern.startswith("(?=[")
+    plain = re.compile(_ASPECT_BODY)
+    rng = __import__("random").Random(3)
+    texts = [normalize(d.question) for d, _ in evaluate.official_faq(400, seed=11)]
+    texts += [normalize(evaluate.resident_query(d.category, rng.choice(a), rng)) for d, a in evaluate.official_faq(400, seed=11)]
+    for text in texts:
+        assert ([(m.lastgroup, m.span()) for m in _ASPECT_ANY.finditer(text)]
+                == [(m.lastgroup, m.span()) for m in plain.finditer(text)]), text
+    assert _first_chars("(?:光|只)?带") == "[光只带]" and _first_chars("a?") is None and _first_chars(".x") is None
