@@ -97,7 +97,8 @@ def _resident_words(path=None) -> dict[str, tuple[str, ...]]:
 
     path = Path(path or Path(__file__).with_name("data") / "resident_words.txt")
     table: dict[str, tuple[str, ...]] = {}
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {v: k for k, vs in _SYNONYMS.items() for v in vs}  # the built-in table's spellings
+    seen.update((k, k) for k in _SYNONYMS)
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -107,7 +108,7 @@ def _resident_words(path=None) -> dict[str, tuple[str, ...]]:
         if not sep or not canonical or not variants:
             raise ValueError(f"{path}:{n}: expected 'canonical: variant …', got {line!r}")
         for v in variants + (canonical,):
-            if seen.setdefault(v, canonical) != canonical or (v in _SYNONYMS and v != canonical):
+            if seen.setdefault(v, canonical) != canonical:
                 raise ValueError(f"{path}:{n}: {v!r} is already spelt as {seen[v]!r}")
         # a variant inside the canonical spelling (居民医保 in 城乡居民医保) must not be rewritten within it
         inside = tuple(canonical for v in variants if v in canonical)
@@ -178,7 +179,10 @@ def _first_chars(pattern: str) -> str | None:
     """The characters a match of `pattern` can start with, as a regex class, or None when that cannot be told
     (a pattern that may match empty, or starts with `.`). Prefixed as a lookahead it lets the engine skip the
     positions where none of thirty alternatives can start, in one step each."""
-    from re import _constants as c, _parser
+    try:
+        from re import _constants as c, _parser
+    except ImportError:  # CPython's private modules moved: go without the shortcut
+        return None
 
     def first(seq) -> set[str] | None:
         out: set[str] = set()
@@ -457,7 +461,8 @@ class Thresholds:
     leader_lead: float = 0.15  # ... this far ahead of the runner-up ...
     leader_said: float = 0.8  # ... and the query says this share (by idf) of its rare words
     menu: float = 0.40  # below this: unknown
-    menu_gap: float = 0.2  # menu items within this of the best
+    menu_gap: float = 0.2  # menu items within this of the best ...
+    menu_cover: float = 0.25  # ... that hold at least this share of the query's subject
     menu_size: int = 3
     shortlist: int = 12
 
@@ -1016,8 +1021,6 @@ class FaqIndex:
             return None
         return top if self._names_found(snorm, top, qnames + qruns) >= th.leader_said else None
 
-    MENU_COVER = 0.25  # share of the query's subject an entry must have to be offered in a menu
-
     MATCH_CACHE = 4096  # recent questions kept with their outcome: residents ask the same ones again and again
 
     def match(self, text: str, *, today: date | None = None) -> Match:
@@ -1079,10 +1082,10 @@ class FaqIndex:
                        if s >= th.menu and self._fits(asked, self._doc_aspects(i))]
                 if fit:
                     menu = (fit + [c for c in menu if c not in fit])[: th.menu_size]
-            # an entry that shares next to nothing of what the query is about (地铁十号线什么时候开通 / 垃圾投放时间
-            #是几点: only the asking words match) is no guess worth offering
+            # an entry that shares next to nothing of what the query is about (地铁十号线什么时候开通 /
+            # 垃圾投放时间是几点: only the asking words match) is no guess worth offering
             at = {c.code: i for (_, _, _, i), c in zip(ranked, cands)}
-            menu = [c for c in menu if self._subject_cover(qsubject, at[c.code], snorm, qnames + qruns) >= self.MENU_COVER]
+            menu = [c for c in menu if self._subject_cover(qsubject, at[c.code], snorm, qnames + qruns) >= th.menu_cover]
             if menu:
                 return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])

@@ -507,6 +507,9 @@ def test_the_resident_word_table_rejects_a_malformed_or_doubled_line(tmp_path):
     bad.write_text("低保: 最低生活保障\n特困: 最低生活保障\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"words.txt:2: '最低生活保障' is already spelt as '低保'"):
         _resident_words(bad)
+    bad.write_text("办法: 咋办\n", encoding="utf-8")  # 咋办 is the built-in table's spelling of 怎么办
+    with pytest.raises(ValueError, match=r"words.txt:1: '咋办' is already spelt as '怎么办'"):
+        _resident_words(bad)
     assert _resident_words()["公积金"] == ("住房公积金", "gjj")
 
 
