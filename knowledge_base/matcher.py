@@ -974,6 +974,8 @@ class FaqIndex:
                             and self._situation_unsaid(chosen, j, snorm) and same_service(j)):
                         return None
             extra = self._doc_aspects(chosen, name) - asked
+            if extra & {"代办", "电话"}:  # 委托他人办理需要什么手续 / 拨打哪个电话或到哪个窗口: about a proxy or a phone first
+                return None
             if extra:  # it also answers something not asked: not when another entry answers just what was asked
                 for s, _, _, j in close:
                     if (j != chosen and s >= low and self._fits(asked, self._doc_aspects(j, name))

@@ -537,3 +537,17 @@ def test_the_first_character_lookahead_changes_no_aspect_match():
         assert ([(m.lastgroup, m.span()) for m in _ASPECT_ANY.finditer(text)]
                 == [(m.lastgroup, m.span()) for m in plain.finditer(text)]), text
     assert _first_chars("(?:光|只)?带") == "[光只带]" and _first_chars("a?") is None and _first_chars(".x") is None
+
+
+def test_an_entry_about_a_proxy_or_a_phone_is_not_the_answer_to_a_plain_materials_or_place_question():
+    docs = [FaqDoc("P", "低收入家庭认定可以委托他人代办吗？需要提供什么手续？"),
+            FaqDoc("T", "对低收入家庭认定有疑问，可以拨打哪个电话或到哪个窗口咨询？"),
+            FaqDoc("F", "低收入家庭认定是否收取费用？"), FaqDoc("Y", "低收入家庭认定的政策依据是什么？"),
+            FaqDoc("X", "犬只登记需要提交哪些材料？")]
+    from knowledge_base import evaluate
+
+    idx = FaqIndex.build(docs + [d for d, _ in evaluate.official_faq(600, seed=11)])  # rare words as in a real FAQ
+    for text in ("低收入家庭认定要准备哪些资料", "低收入家庭认定找哪个部门"):
+        assert idx.match(text, today=TODAY).outcome != ANSWER, text
+    assert idx.match("低收入家庭认定能让家人代办吗", today=TODAY).code == "P"
+    assert idx.match("低收入家庭认定的咨询电话是多少", today=TODAY).code == "T"
