@@ -35,10 +35,10 @@ def _rate(n: int, total: int) -> float:
 HALVES = ("dev", "test")
 
 
-def half_of(service: str, services: list[str]) -> str:
-    """Services in sorted order alternate between the halves: the dev half's misses may be read while tuning the
-    matcher, the test half's never (its figures are the honest ones)."""
-    return HALVES[sorted(services).index(service) % 2]
+def halves(rows: list[dict[str, str]]) -> dict[str, str]:
+    """Service -> "dev" or "test": services in sorted order alternate between the halves. The dev half's misses
+    may be read while tuning the matcher, the test half's never (its figures are the honest ones)."""
+    return {service: HALVES[n % 2] for n, service in enumerate(sorted({r["service"] for r in rows}))}
 
 
 def run_seventh(path: str | Path | None = None, half: str | None = None) -> dict:
@@ -46,16 +46,16 @@ def run_seventh(path: str | Path | None = None, half: str | None = None) -> dict
     index always holds every non-held-out entry, as a real FAQ would."""
     if half is not None and half not in HALVES:
         raise ValueError(f"half must be one of {HALVES}")
-    rows = load_seventh(path)
-    all_covered = [r for r in rows if r["held_out"] != "1"]
+    every = load_seventh(path)
+    rows = every
     if half is not None:
-        services = sorted({r["service"] for r in rows})
-        rows = [r for r in rows if half_of(r["service"], services) == half]
+        half_of = halves(every)
+        rows = [r for r in every if half_of[r["service"]] == half]
     covered_rows = [r for r in rows if r["held_out"] != "1"]
     held_rows = [r for r in rows if r["held_out"] == "1"]
-    docs = [FaqDoc(r["code"], r["question"], r["answer"], category=r["service"]) for r in all_covered]
+    docs = [FaqDoc(r["code"], r["question"], r["answer"], category=r["service"]) for r in every if r["held_out"] != "1"]
     index = FaqIndex.build(docs)
-    question_of = {r["code"]: r["question"] for r in load_seventh(path)}
+    question_of = {r["code"]: r["question"] for r in every}
     today = datetime.date.today()
 
     cov = dict(correct=0, wrong=0, menu_hit=0, menu_miss=0, unknown=0)
