@@ -164,7 +164,10 @@ def reassign_cmd(*, session, actor, ticket, to_user: str | None, dept: str | Non
 def extend_cmd(*, session, actor, ticket, until: str | None, days: float | None, reason: str, approver: str) -> None:
     if (until is None) == (days is None):
         raise click.UsageError("请给出 --until 或 --days 之一")
-    new = _when(until) if until else (ticket.deadline_at or utcnow()) + timedelta(days=days)
+    # --days counts from the deadline, or from now when the ticket is already late: an overdue case extended
+    # "by 2 days" from a deadline that has passed would still be overdue (and the service refuses it)
+    now = utcnow()
+    new = _when(until) if until else max(ticket.deadline_at or now, now) + timedelta(days=days)
     service.extend(session=session, actor=actor, ticket=ticket, until=new, reason=reason,
                    approver_id=_staff_id(session, approver))
 

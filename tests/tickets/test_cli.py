@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import get_settings
+from bot.models import utcnow
 
 
 @pytest.fixture
@@ -63,3 +65,30 @@ def test_bad_input_gives_a_clear_message_and_a_non_zero_exit(org, linli):
     assert "没有代码为 D-XX" in linli("dispatch", t.number, "--dept", "D-XX", "--as", "chief1", ok=False)
     assert "不是有效的时间" in linli("dispatch", t.number, "--to", "dept1", "--deadline", "明天", "--as", "chief1", ok=False)
     assert "under_review" in json.loads(linli("show", t.number))["status"]  # nothing half-done
+
+
+def _extended_to(linli, number: str) -> datetime:
+    shown = json.loads(linli("show", number))
+    return datetime.fromisoformat(shown["deadline_at"])
+
+
+def test_extend_by_days_counts_from_the_deadline_or_from_now_when_already_late(org, linli):
+    on_time = org.ticket(now=utcnow())
+    late = org.ticket(building="2号楼", now=utcnow() - timedelta(days=30))  # its 7-day deadline passed long ago
+    org.session.commit()
+    for t in (on_time, late):
+        linli("review", t.number, "--as", "grid1")
+        linli("dispatch", t.number, "--to", "dept1", "--as", "chief1")
+        linli("accept", t.number, "--as", "dept1")
+    before = _extended_to(linli, on_time.number)
+    linli("extend", on_time.number, "--days", "2", "--reason", "等配件", "--approver", "chief1", "--as", "dept1")
+    assert _extended_to(linli, on_time.number) - before == timedelta(days=2)
+
+    started = utcnow()
+    linli("extend", late.number, "--days", "2", "--reason", "等配件", "--approver", "chief1", "--as", "dept1")
+    extended = _extended_to(linli, late.number)
+    assert started + timedelta(days=2) <= _aware(extended) <= utcnow() + timedelta(days=2)
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
