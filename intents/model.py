@@ -1,11 +1,12 @@
-"""The statistical layer: character n-gram logistic regression over question / complaint_or_request / suggestion."""
+"""The statistical layer: character n-gram logistic regression, over the three mailbox classes (question /
+complaint_or_request / suggestion) and, as a second model, over the department domains."""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from intents.text import ID_MASK, ID_MIX, IdTable, char_grams, distinct, gram_id
 from intents.types import MAIN_CLASSES
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "ngram_model.json"
+DEPARTMENT_MODEL_FILE = MODEL_FILE.with_name("department_model.json")
 MAX_CHARS = 400
 EDGE = 20
 
@@ -35,11 +37,44 @@ def edge_features(text: str) -> set[str]:
     return edges
 
 
-class NgramModel:
-    """Multinomial logistic regression weights over binary, L2-normalised n-gram features."""
+class FeatureIds(NamedTuple):
+    """A text's feature ids, the same for every model: its distinct 1-3 grams then its edge grams (first / last 20
+    characters, tagged into namespaces 1 and 2), two sorted runs (sorted needles make np.searchsorted faster), and
+    its shape features."""
 
-    def __init__(self, vocab: dict[str, int], weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any]):
-        self.vocab, self.weights, self.bias, self.meta = vocab, weights, bias, meta
+    ids: np.ndarray
+    shape: tuple[str, str]
+
+
+def feature_ids(text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> FeatureIds:
+    """The FeatureIds of a normalised text; `raw = gram_ids(text[:400])` and `ids = distinct(raw)` when known."""
+    if raw is None:
+        raw = gram_ids(text[:MAX_CHARS])
+    if ids is None:
+        ids = distinct(raw)
+    n = min(len(text), MAX_CHARS)
+    if n >= 3:  # raw is [1-grams (n), 2-grams (n-1), 3-grams (n-2)]: the edge grams are slices of it
+        uni, bi, tri = raw[:n], raw[n:2 * n - 1], raw[2 * n - 1:]
+        head = np.concatenate((uni[:EDGE], bi[:EDGE - 1], tri[:EDGE - 2]))
+        tail = (np.concatenate((uni[-EDGE:], bi[1 - EDGE:], tri[2 - EDGE:])) if len(text) <= MAX_CHARS
+                else gram_ids(text[-EDGE:]))
+    else:
+        head = tail = raw
+    edges = np.concatenate((head, tail)) * np.uint64(ID_MIX)  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2)
+    edges[:len(head)] += np.uint64(1)
+    edges[len(head):] += np.uint64(2)
+    return FeatureIds(np.concatenate((ids, np.sort(edges & np.uint64(ID_MASK)))),
+                      ("#q%d" % min(text.count("?"), 3), "#len%d" % min(len(text) // 50, 8)))
+
+
+class NgramModel:
+    """Multinomial logistic regression weights over binary, L2-normalised n-gram features, one column per class."""
+
+    def __init__(self, vocab: dict[str, int], weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any],
+                 classes: tuple[str, ...] = MAIN_CLASSES):
+        if weights.shape[1:] != (len(classes),) or bias.shape != (len(classes),):
+            raise ValueError(f"weights {weights.shape} and bias {bias.shape} do not fit {len(classes)} classes")
+        self.vocab, self.weights, self.bias, self.meta, self.classes = vocab, weights, bias, meta, tuple(classes)
         self.names = {i: g for g, i in vocab.items()}
         # every feature string becomes an exact integer id (see text.gram_ids) in one sorted table, so a
         # letter's ~500 grams are found with one np.searchsorted instead of ~500 dict probes
@@ -64,56 +99,48 @@ class NgramModel:
         return pairs
 
     @classmethod
-    def load(cls, path: str | Path = MODEL_FILE) -> NgramModel:
+    def load(cls, path: str | Path = MODEL_FILE, classes: tuple[str, ...] | None = MAIN_CLASSES) -> NgramModel:
+        """Read a weights file; `classes` (None: any) are the classes it must have, in order."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(data["classes"]) != MAIN_CLASSES:
-            raise ValueError(f"{path}: classes must be {MAIN_CLASSES}")
+        found = tuple(data["classes"])
+        if classes is not None and found != tuple(classes):
+            raise ValueError(f"{path}: classes must be {tuple(classes)}, not {found}")
+        if not found or len(set(found)) != len(found):
+            raise ValueError(f"{path}: classes must be distinct and not empty")
         grams = list(data["features"])
-        weights = np.array([data["features"][g] for g in grams], dtype=np.float64).reshape(len(grams), len(MAIN_CLASSES))
-        return cls({g: i for i, g in enumerate(grams)}, weights, np.array(data["bias"], dtype=np.float64), data.get("meta", {}))
+        weights = np.array([data["features"][g] for g in grams], dtype=np.float64).reshape(len(grams), len(found))
+        return cls({g: i for i, g in enumerate(grams)}, weights, np.array(data["bias"], dtype=np.float64),
+                   data.get("meta", {}), found)
 
     def save(self, path: str | Path) -> None:
         grams = sorted(self.vocab, key=self.vocab.__getitem__)
-        data = {"classes": list(MAIN_CLASSES), "bias": [round(float(b), 5) for b in self.bias], "meta": self.meta,
+        data = {"classes": list(self.classes), "bias": [round(float(b), 5) for b in self.bias], "meta": self.meta,
                 "features": {g: [round(float(w), 4) for w in self.weights[self.vocab[g]]] for g in grams}}
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
-    def rows(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> np.ndarray:
+    def rows(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None,
+             found: FeatureIds | None = None) -> np.ndarray:
         """Rows of the distinct features of a normalised text that the model knows (sorted).
 
-        The classifier passes what it already has: `raw = gram_ids(text[:400])` and `ids = distinct(raw)`.
-        Sorted needles make np.searchsorted faster (each search starts from the last one).
+        The classifier passes what it already has: `raw = gram_ids(text[:400])`, `ids = distinct(raw)` and, as it
+        has two models, the text's `feature_ids` (computed once for both).
         """
-        if raw is None:
-            raw = gram_ids(text[:MAX_CHARS])
-        if ids is None:
-            ids = distinct(raw)
-        n = min(len(text), MAX_CHARS)
-        if n >= 3:  # raw is [1-grams (n), 2-grams (n-1), 3-grams (n-2)]: the edge grams are slices of it
-            uni, bi, tri = raw[:n], raw[n:2 * n - 1], raw[2 * n - 1:]
-            head = np.concatenate((uni[:EDGE], bi[:EDGE - 1], tri[:EDGE - 2]))
-            tail = (np.concatenate((uni[-EDGE:], bi[1 - EDGE:], tri[2 - EDGE:])) if len(text) <= MAX_CHARS
-                    else gram_ids(text[-EDGE:]))
-        else:
-            head = tail = raw
-        edges = np.concatenate((head, tail)) * np.uint64(ID_MIX)  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2)
-        edges[:len(head)] += np.uint64(1)
-        edges[len(head):] += np.uint64(2)
-        edges = np.sort(edges & np.uint64(ID_MASK))
-        found = np.concatenate((self._table.lookup(ids), self._table.lookup(edges)))
-        extra = [i for i in (self._special.get("#q%d" % min(text.count("?"), 3)),
-                             self._special.get("#len%d" % min(len(text) // 50, 8))) if i is not None]
+        if found is None:
+            found = feature_ids(text, raw, ids)
+        rows = self._table.lookup(found.ids)
+        extra = [i for i in map(self._special.get, found.shape) if i is not None]
         if extra:
-            found = np.concatenate((found, np.array(extra, dtype=np.int64)))
-        return distinct(found)
+            rows = np.concatenate((rows, np.array(extra, dtype=np.int64)))
+        return distinct(rows)
 
     def indices(self, text: str) -> list[int]:
         return self.rows(text).tolist()
 
-    def logits(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None,
+               found: FeatureIds | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Class logits for a normalised text, and the rows of the features that fired (for top_features)."""
-        rows = self.rows(text, raw, ids)
+        rows = self.rows(text, raw, ids, found)
         if not len(rows):
             return self.bias.copy(), rows
         return self.bias + self._weights.take(rows, axis=0).sum(axis=0) / math.sqrt(len(rows)), rows
@@ -126,5 +153,5 @@ class NgramModel:
         order = np.argsort(-push)[:n] if len(rows) <= n else np.argpartition(-push, n)[:n]
         scale = 1.0 / math.sqrt(len(rows))
         top = sorted(zip((push.take(order) * scale).tolist(), rows.take(order).tolist()), reverse=True)
-        return [{"rule": "model.ngram", "feature": self.names[row], "toward": MAIN_CLASSES[klass],
+        return [{"rule": "model.ngram", "feature": self.names[row], "toward": self.classes[klass],
                  "weight": round(weight, 3)} for weight, row in top if weight > 0]

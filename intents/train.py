@@ -22,25 +22,30 @@ from intents.types import MAIN_CLASSES
 
 
 def fit(feature_sets: list[set[str]], labels: list[int], c: float = 3.0, min_df: int = 2, max_features: int = 0,
-        max_iter: int = 200) -> NgramModel:
+        max_iter: int = 200, classes: tuple[str, ...] = MAIN_CLASSES, balance: float = 0.0) -> NgramModel:
     """Multinomial logistic regression on binary L2-normalised features seen in ≥ min_df texts.
 
     With max_features, keep the features whose class weights differ most and fit again on those alone:
-    a small vocabulary keeps lookups in cache and the weights file small.
+    a small vocabulary keeps lookups in cache and the weights file small. `balance` weighs each example by
+    (share a class would have if all were equal / its class's share) ** balance: 0 plain, 1 fully balanced.
     """
     df = Counter(g for feats in feature_sets for g in feats)
     grams = sorted(g for g, n in df.items() if n >= min_df)
-    model = _fit_vocab(feature_sets, labels, grams, c, max_iter)
+    counts = np.bincount(labels, minlength=len(classes)).astype(float)
+    sample = (len(labels) / (len(classes) * np.maximum(counts, 1.0)))[labels] ** balance
+    sample /= sample.mean()
+    model = _fit_vocab(feature_sets, labels, grams, c, max_iter, classes, sample)
     if max_features and len(grams) > max_features:
         spread = model.weights.max(axis=1) - model.weights.min(axis=1)
         keep = sorted(grams[i] for i in np.argsort(-spread)[:max_features])
-        model = _fit_vocab(feature_sets, labels, keep, c, max_iter)
+        model = _fit_vocab(feature_sets, labels, keep, c, max_iter, classes, sample)
     model.meta.update({"c": c, "min_df": min_df, "max_features": max_features, "n_train": len(feature_sets),
-                       "features": len(model.vocab)})
+                       "features": len(model.vocab), "balance": balance})
     return model
 
 
-def _fit_vocab(feature_sets: list[set[str]], labels: list[int], grams: list[str], c: float, max_iter: int) -> NgramModel:
+def _fit_vocab(feature_sets: list[set[str]], labels: list[int], grams: list[str], c: float, max_iter: int,
+               classes: tuple[str, ...], sample: np.ndarray) -> NgramModel:
     from scipy import sparse
     from scipy.optimize import minimize
 
@@ -52,8 +57,9 @@ def _fit_vocab(feature_sets: list[set[str]], labels: list[int], grams: list[str]
         cols += idx
         vals += [1.0 / math.sqrt(len(idx))] * len(idx)
     x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(feature_sets), len(vocab)))
-    n, d, k = len(feature_sets), len(vocab), len(MAIN_CLASSES)
+    n, d, k = len(feature_sets), len(vocab), len(classes)
     y = np.eye(k)[labels]
+    weight = sample[:, None]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         weights, bias = w[:d * k].reshape(d, k), w[d * k:]
@@ -61,13 +67,13 @@ def _fit_vocab(feature_sets: list[set[str]], labels: list[int], grams: list[str]
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        value = -np.sum(y * np.log(p + 1e-12)) / n + 0.5 * np.sum(weights * weights) / (c * n)
-        g = (p - y) / n
+        value = -np.sum(weight * y * np.log(p + 1e-12)) / n + 0.5 * np.sum(weights * weights) / (c * n)
+        g = weight * (p - y) / n
         return value, np.concatenate([(x.T @ g + weights / (c * n)).ravel(), g.sum(axis=0)])
 
     result = minimize(loss, np.zeros(d * k + k), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
     weights, bias = result.x[:d * k].reshape(d, k), result.x[d * k:]
-    return NgramModel(vocab, weights, bias, {})
+    return NgramModel(vocab, weights, bias, {}, classes)
 
 
 def stratified_folds(labels: list[int], k: int, seed: int) -> list[int]:
