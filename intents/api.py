@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from intents.classifier import Classifier
-from intents.model import MODEL_FILE, NgramModel
+from intents.model import DEPARTMENT_MODEL_FILE, MODEL_FILE, NgramModel
 from intents.rules import PACKAGE_RULES_DIR, RuleError, load_rules, rule_files_signature
 from intents.types import Category, Classification
 
@@ -30,6 +30,14 @@ def load_model(path: Path = MODEL_FILE) -> NgramModel | None:
     return NgramModel.load(path)
 
 
+def load_department_model(path: Path = DEPARTMENT_MODEL_FILE) -> NgramModel | None:
+    """The packaged department model (any department names), or None (departments from the rules alone)."""
+    if not path.exists():
+        log.warning("intents: no department model at %s; departments from the rules only", path)
+        return None
+    return NgramModel.load(path, classes=None)
+
+
 class _Default:
     """Holds the current Classifier; swaps it when the rule files change and keeps it when they are broken."""
 
@@ -37,6 +45,7 @@ class _Default:
         self.lock = threading.Lock()
         self.classifier: Classifier | None = None
         self.model: NgramModel | None = None
+        self.department_model: NgramModel | None = None
         self.model_loaded = False
         self.directory: Path | None = None
         self.signature: tuple = ()
@@ -54,8 +63,8 @@ class _Default:
                 self.signature, self.directory, self.checked_at = signature, directory, time.monotonic()
                 raise
             if not self.model_loaded:
-                self.model, self.model_loaded = load_model(), True
-            self.classifier = Classifier(rules, self.model)
+                self.model, self.department_model, self.model_loaded = load_model(), load_department_model(), True
+            self.classifier = Classifier(rules, self.model, self.department_model)
             self.directory, self.signature, self.last_error = directory, signature, None
             self.checked_at = time.monotonic()
             return self.classifier

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from intents.model import MAX_CHARS, NgramModel
+from intents.model import MAX_CHARS, FeatureIds, NgramModel, feature_ids
 from intents.rules import Rule, RuleSet
 from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
@@ -22,6 +22,8 @@ _FILLER = re.compile(r"(?:你们|您们|大家|[\s\W_啊呀啦吧哦噢嗯呢哈
 CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
 CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
+# a message's 1-3 gram ids in order, the distinct ones sorted, and the models' FeatureIds (None without models)
+Grams = tuple[np.ndarray, np.ndarray, FeatureIds | None]
 
 
 def _softmax(values: list[float]) -> list[float]:
@@ -34,9 +36,13 @@ def _softmax(values: list[float]) -> list[float]:
 class Classifier:
     """Classify one resident message with a fixed RuleSet and an optional NgramModel; `classify` is pure."""
 
-    def __init__(self, rules: RuleSet, model: NgramModel | None = None):
-        self.rules, self.model = rules, model
+    def __init__(self, rules: RuleSet, model: NgramModel | None = None, department_model: NgramModel | None = None):
+        self.rules, self.model, self.department_model = rules, model, department_model
         self.settings = rules.settings
+        self._departments = tuple(rules.departments)
+        # the department model's column of each department in the rules (-1: the model does not know it)
+        self._department_columns = [department_model.classes.index(d) if d in department_model.classes else -1
+                                    for d in self._departments] if department_model is not None else []
         self._pattern_rules = tuple(r for r in rules.rules if r.patterns)
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
@@ -52,7 +58,7 @@ class Classifier:
     def _match(self, text: str, grams: np.ndarray) -> dict[str, Any]:
         rule_hits: dict[Rule, list[tuple[str, float, bool]]] = defaultdict(list)
         category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
-        department_hits: dict[str, int] = defaultdict(int)
+        department_hits: dict[str, list[str]] = defaultdict(list)
         urgent: list[str] = []
         payloads = self.rules.index.payloads
         for keyword in self.rules.index.find(text, grams):
@@ -63,7 +69,7 @@ class Classifier:
                 elif kind == "category":
                     category_hits[owner][keyword] = float(len(keyword))
                 elif kind == "department":
-                    department_hits[owner] += 1
+                    department_hits[owner].append(keyword)
                 else:
                     urgent.append(keyword)
         for rule in self._pattern_rules:
@@ -107,15 +113,12 @@ class Classifier:
         if not has_content(norm):
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))
-        if len(norm) > MAX_CHARS:  # a long letter is read for its first 400 characters (and the model its last 20)
-            head = norm[:MAX_CHARS]
-            raw = gram_ids(head)
-            grams = (raw, distinct(raw))  # every 1-3 gram id in order, and the distinct ones sorted
-            matched = self._match(head, grams[1])
-        else:
-            raw = gram_ids(norm)
-            grams = (raw, distinct(raw))
-            matched = self._match(norm, grams[1])
+        # a long letter is read for its first 400 characters (and the model its last 20)
+        raw = gram_ids(norm[:MAX_CHARS])
+        ids = distinct(raw)  # every 1-3 gram id in order, and the distinct ones sorted
+        matched = self._match(norm[:MAX_CHARS], ids)
+        # the models' features, found once for both: (raw, ids, FeatureIds) is what NgramModel.logits takes
+        grams = (raw, ids, feature_ids(norm, raw, ids) if self.model or self.department_model else None)
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
@@ -128,7 +131,7 @@ class Classifier:
                 if fuzzy:
                     item["fuzzy"] = True
                 evidence.append(item)
-        category, department = self._taxonomy(matched, evidence)
+        category, department = self._taxonomy(norm, grams, matched, evidence)
 
         for special, reply_key in (("emergency", "safety_reply"), ("police", "redirect_reply")):
             if intent_scores.get(special, 0.0) > 0:
@@ -159,7 +162,7 @@ class Classifier:
                 return intent
         return None
 
-    def _main_probs(self, text: str, grams: tuple[np.ndarray, np.ndarray], intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
+    def _main_probs(self, text: str, grams: Grams, intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
         """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
         the complaint share of complaint_or_request, and the model features that fired."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
@@ -182,7 +185,7 @@ class Classifier:
         return {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
                 "suggestion": p3[2]}
 
-    def _main(self, text: str, grams: tuple[np.ndarray, np.ndarray], intent_scores: dict[str, float], evidence: list, category: Category | None,
+    def _main(self, text: str, grams: Grams, intent_scores: dict[str, float], evidence: list, category: Category | None,
               department: str | None, matched: dict) -> Classification:
         p3, share, idx = self._main_probs(text, grams, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)
@@ -212,20 +215,62 @@ class Classifier:
         scores = {**(rest or {}), intent: confidence}
         return self._build(intent, text, confidence, scores, evidence, category, department, matched, **replies)
 
-    def _taxonomy(self, matched: dict, evidence: list) -> tuple[Category | None, str | None]:
-        category = None
-        if matched["categories"]:
-            category, keywords = max(matched["categories"].items(), key=lambda kv: sum(kv[1].values()))
-            for keyword, weight in keywords.items():
-                item = {"rule": f"category.{category.name}", "keyword": keyword, "weight": round(weight, 2)}
-                if "≈" in keyword:
-                    item["fuzzy"] = True
-                evidence.append(item)
-        if category is not None:
-            return category, category.department
-        if matched["departments"]:
-            return None, max(matched["departments"].items(), key=lambda kv: kv[1])[0]
-        return None, None
+    def _taxonomy(self, text: str, grams: Grams, matched: dict,
+                  evidence: list) -> tuple[Category | None, str | None]:
+        """The department (rules: the best category's, else the department keywords'; blended with the department
+        model when there is one), then the best category, among the department's own when it has any."""
+        categories = matched["categories"]
+        weight = lambda kv: sum(kv[1].values())  # noqa: E731
+        if categories:
+            department = max(categories.items(), key=weight)[0].department
+        elif matched["departments"]:
+            department = max(matched["departments"].items(), key=lambda kv: len(kv[1]))[0]
+        else:
+            department = None
+        if self.department_model is not None:
+            department = self._department(text, grams, matched, evidence)
+        if not categories:
+            return None, department
+        own = {c: k for c, k in categories.items() if c.department == department} or categories
+        category, keywords = max(own.items(), key=weight)
+        for keyword, w in keywords.items():
+            item = {"rule": f"category.{category.name}", "keyword": keyword, "weight": round(w, 2)}
+            if "≈" in keyword:
+                item["fuzzy"] = True
+            evidence.append(item)
+        return category, department
+
+    def _department(self, text: str, grams: Grams, matched: dict, evidence: list) -> str | None:
+        """trust × model logit + blend × rule score per department, where a department's rule score is the weight
+        of its categories' keywords plus `department_keyword_weight` per department keyword that no fired category
+        also has (医保 of 医保社保 does not count for 医疗卫生 too). On a one-line chat message the rules lead, as for
+        intents. A department the model does not know gets the mean logit. With no rule evidence at all, the model
+        alone must reach `department_min_prob`."""
+        settings, departments = self.settings, self._departments
+        rule = dict.fromkeys(departments, 0.0)
+        for category, keywords in matched["categories"].items():
+            rule[category.department] = rule.get(category.department, 0.0) + sum(keywords.values())
+        claimed = {k for keywords in matched["categories"].values() for k in keywords}
+        for name, keywords in matched["departments"].items():  # a category's keyword counts for its own department
+            count = sum(1 for k in keywords if k not in claimed)
+            rule[name] = rule.get(name, 0.0) + float(settings.get("department_keyword_weight", 2.0)) * count
+        logits, rows = self.department_model.logits(text, *grams)
+        trust = min(1.0, len(text) / float(settings.get("model_full_len", 1)))
+        blend = trust * float(settings.get("department_blend", 0.2)) + (1 - trust) * float(settings.get("short_blend", 1.0))
+        known = [logits[k] for k in self._department_columns if k >= 0]
+        neutral = sum(known) / len(known) if known else 0.0
+        combined = [trust * (logits[k] if k >= 0 else neutral) + blend * rule[d]
+                    for d, k in zip(departments, self._department_columns)]
+        probs = _softmax(combined)
+        best = max(range(len(departments)), key=probs.__getitem__)
+        if not any(rule.values()) and probs[best] < float(settings.get("department_min_prob", 0.5)):
+            return None
+        column = self._department_columns[best]
+        evidence.append({"rule": "model.department", "department": departments[best], "weight": round(probs[best], 3)})
+        if column >= 0:
+            for item in self.department_model.top_features(rows, column, n=3):
+                evidence.append({**item, "rule": "model.department_ngram"})
+        return departments[best]
 
     def _build(self, intent: str, text: str, confidence: float, scores: dict[str, float], evidence: list,
                category: Category | None, department: str | None, matched: dict, **extra: Any) -> Classification:

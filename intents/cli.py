@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from intents.metrics import DataError, evaluate, format_report, read_labelled
+from intents.metrics import DataError, department_metrics, evaluate, format_report, read_departments, read_labelled
 
 OUTPUT_FIELDS = ("intent", "category", "department", "handler_type", "urgency", "sla", "confidence",
                  "needs_clarification", "clarifying_question", "evidence")
@@ -15,7 +15,7 @@ OUTPUT_FIELDS = ("intent", "category", "department", "handler_type", "urgency", 
 
 @click.command()
 @click.option("--eval", "eval_path", type=click.Path(dir_okay=False), default=None,
-              help="score a CSV with columns text,type[,domain] (咨询 / 投诉/求助 / 建言)")
+              help="score a CSV with columns text,type[,domain] (咨询 / 投诉/求助 / 建言; domain: the department figures)")
 @click.option("--json", "as_json", is_flag=True, help="with --eval: print the metrics as JSON")
 @click.option("--full", is_flag=True, help="without --eval: print every field of the classification")
 def classify(eval_path: str | None, as_json: bool, full: bool) -> None:
@@ -38,9 +38,18 @@ def classify(eval_path: str | None, as_json: bool, full: bool) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     classifier = intents.default_classifier()
-    predicted = [classifier.classify(t).main_class for t in texts]
-    metrics = evaluate(gold, predicted)
+    results = [classifier.classify(t) for t in texts]
+    metrics = evaluate(gold, [r.main_class for r in results])
+    _, domains = read_departments(eval_path)
+    known = [(d, r.department) for d, r in zip(domains, results) if d is not None]
+    if known:
+        metrics["departments"] = department_metrics([d for d, _ in known], [p for _, p in known], intents.departments())
+        metrics["departments"]["skipped"] = len(texts) - len(known)
     if as_json:
         click.echo(json.dumps(metrics, ensure_ascii=False))
-    else:
-        click.echo(format_report(metrics))
+        return
+    click.echo(format_report(metrics))
+    if known:
+        dep = metrics["departments"]
+        click.echo(f"\ndepartments (from the domain column; {dep['skipped']} rows with a blank or unknown domain left out)")
+        click.echo(format_report(dep).split("\n\nconfusion")[0])

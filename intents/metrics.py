@@ -12,6 +12,13 @@ from intents.types import MAIN_CLASSES
 LABELS = {"咨询": "question", "投诉/求助": "complaint_or_request", "投诉": "complaint_or_request",
           "求助": "complaint_or_request", "建言": "suggestion", "建议": "suggestion"}
 
+# The mailbox's domains (the `domain` column) as our department domains; our own names are accepted too. Blank or
+# other domains (a ministry's name, 金融) are left out of the department figures, never an error.
+DEPARTMENT_OF_DOMAIN = {"城建": "城建", "交通": "交通", "教育": "教育", "环保": "环保", "就业": "就业社保",
+                        "医疗": "医疗卫生", "治安": "治安", "企业": "市场监管", "政务": "政务", "三农": "三农",
+                        "文娱": "文旅", "旅游": "文旅", "就业社保": "就业社保", "医疗卫生": "医疗卫生",
+                        "市场监管": "市场监管", "民政": "民政", "文旅": "文旅", "应急消防": "应急消防"}
+
 
 class DataError(ValueError):
     """The evaluation CSV cannot be used (missing columns, unknown labels)."""
@@ -34,8 +41,19 @@ def read_labelled(path: str | Path) -> tuple[list[str], list[str]]:
     return texts, gold
 
 
+def read_departments(path: str | Path) -> tuple[list[str], list[str | None]]:
+    """Texts and their department (from the `domain` column by DEPARTMENT_OF_DOMAIN; None when blank, unknown or
+    when the file has no such column)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return ([row.get("text") or "" for row in rows],
+            [DEPARTMENT_OF_DOMAIN.get((row.get("domain") or "").strip()) for row in rows])
+
+
 def evaluate(gold: Sequence[str], predicted: Sequence[str], classes: Sequence[str] = MAIN_CLASSES) -> dict[str, Any]:
-    """Precision, recall, F1 and support per class, macro-F1, accuracy and the confusion matrix (rows = gold)."""
+    """Precision, recall, F1 and support per class, macro-F1, accuracy and the confusion matrix (rows = gold).
+
+    Macro-F1 averages the classes that occur in `gold` or in `predicted`."""
     index = {c: i for i, c in enumerate(classes)}
     matrix = [[0] * len(classes) for _ in classes]
     for g, p in zip(gold, predicted):
@@ -51,10 +69,19 @@ def evaluate(gold: Sequence[str], predicted: Sequence[str], classes: Sequence[st
         per_class[c] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
                         "support": support}
     total = sum(map(sum, matrix))
+    seen = {c: v for c, v in per_class.items() if v["support"] or sum(row[index[c]] for row in matrix)}
     return {"classes": list(classes), "per_class": per_class,
-            "macro_f1": round(sum(v["f1"] for v in per_class.values()) / len(classes), 4),
+            "macro_f1": round(sum(v["f1"] for v in seen.values()) / len(seen), 4) if seen else 0.0,
             "accuracy": round(sum(matrix[i][i] for i in range(len(classes))) / total, 4) if total else 0.0,
             "confusion": matrix, "n": total}
+
+
+NO_DEPARTMENT = "(none)"  # no department decided: a class of its own in the department figures, always a miss
+
+
+def department_metrics(gold: Sequence[str], predicted: Sequence[str | None], departments: Sequence[str]) -> dict[str, Any]:
+    """evaluate() over the departments, a message with no department counted under NO_DEPARTMENT."""
+    return evaluate(gold, [p or NO_DEPARTMENT for p in predicted], (*departments, NO_DEPARTMENT))
 
 
 def format_report(metrics: dict[str, Any]) -> str:
