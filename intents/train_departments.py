@@ -22,6 +22,7 @@ from intents.rules import PACKAGE_RULES_DIR, load_rules
 from intents.text import normalize
 from intents.train import fit, stratified_folds
 
+
 def predict(classifier: Classifier, texts: list[str]) -> list[str | None]:
     return [classifier.classify(t).department for t in texts]
 
