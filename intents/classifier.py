@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from intents.model import MAX_CHARS, FeatureIds, NgramModel, feature_ids
+from intents.model import MAX_CHARS, NgramModel, SharedLookup, feature_ids
 from intents.rules import Rule, RuleSet
 from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
@@ -22,8 +22,8 @@ _FILLER = re.compile(r"(?:你们|您们|大家|[\s\W_啊呀啦吧哦噢嗯呢哈
 CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
 CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
-# a message's 1-3 gram ids in order, the distinct ones sorted, and the models' FeatureIds (None without models)
-Grams = tuple[np.ndarray, np.ndarray, FeatureIds | None]
+# the rows of a message's features in the intent model and in the department model (None for a missing model)
+ModelRows = tuple[np.ndarray | None, np.ndarray | None]
 
 
 def _softmax(values: list[float]) -> list[float]:
@@ -43,6 +43,8 @@ class Classifier:
         # the department model's column of each department in the rules (-1: the model does not know it)
         self._department_columns = [department_model.classes.index(d) if d in department_model.classes else -1
                                     for d in self._departments] if department_model is not None else []
+        # with both models a message's features are looked up once, in a table shared by the two
+        self._shared = SharedLookup([model, department_model]) if model and department_model else None
         self._pattern_rules = tuple(r for r in rules.rules if r.patterns)
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
@@ -117,8 +119,7 @@ class Classifier:
         raw = gram_ids(norm[:MAX_CHARS])
         ids = distinct(raw)  # every 1-3 gram id in order, and the distinct ones sorted
         matched = self._match(norm[:MAX_CHARS], ids)
-        # the models' features, found once for both: (raw, ids, FeatureIds) is what NgramModel.logits takes
-        grams = (raw, ids, feature_ids(norm, raw, ids) if self.model or self.department_model else None)
+        rows = self._model_rows(norm, raw, ids)
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
@@ -131,7 +132,7 @@ class Classifier:
                 if fuzzy:
                     item["fuzzy"] = True
                 evidence.append(item)
-        category, department = self._taxonomy(norm, grams, matched, evidence)
+        category, department = self._taxonomy(norm, rows, matched, evidence)
 
         for special, reply_key in (("emergency", "safety_reply"), ("police", "redirect_reply")):
             if intent_scores.get(special, 0.0) > 0:
@@ -139,10 +140,21 @@ class Classifier:
                                      **{reply_key: self.settings["replies"].get(special)})
         short = self._short_intent(norm, matched, intent_scores)
         if short is not None:
-            p3, share, _ = self._main_probs(norm, grams, intent_scores)
+            p3, share, _ = self._main_probs(norm, rows, intent_scores)
             rest = {name: 0.1 * p for name, p in self._four(p3, share).items()}
             return self._decided(short, norm, evidence, category, department, matched, confidence=0.9, rest=rest)
-        return self._main(norm, grams, intent_scores, evidence, category, department, matched)
+        return self._main(norm, rows, intent_scores, evidence, category, department, matched)
+
+    def _model_rows(self, norm: str, raw: np.ndarray, ids: np.ndarray) -> ModelRows:
+        """The rows of the message's features in each model (its 1-3 gram ids `raw`, distinct and sorted `ids`)."""
+        if self.model is None and self.department_model is None:
+            return None, None
+        found = feature_ids(norm, raw, ids)
+        if self._shared is not None:
+            intent_rows, department_rows = self._shared.rows(found)
+            return intent_rows, department_rows
+        return tuple(m.rows(norm, raw, ids, found) if m is not None else None  # type: ignore[return-value]
+                     for m in (self.model, self.department_model))
 
     def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:
         rest = text
@@ -162,14 +174,14 @@ class Classifier:
                 return intent
         return None
 
-    def _main_probs(self, text: str, grams: Grams, intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
+    def _main_probs(self, text: str, rows: ModelRows, intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
         """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
         the complaint share of complaint_or_request, and the model features that fired."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
         rules3 = [rq, rc + rs, rg]
         idx: list[int] = []
         if self.model is not None:
-            logits, idx = self.model.logits(text, *grams)
+            logits, idx = self.model.logits_of(rows[0])
             # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
             trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
             blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
@@ -185,9 +197,9 @@ class Classifier:
         return {"question": p3[0], "complaint": p3[1] * share, "service_request": p3[1] * (1 - share),
                 "suggestion": p3[2]}
 
-    def _main(self, text: str, grams: Grams, intent_scores: dict[str, float], evidence: list, category: Category | None,
+    def _main(self, text: str, rows: ModelRows, intent_scores: dict[str, float], evidence: list, category: Category | None,
               department: str | None, matched: dict) -> Classification:
-        p3, share, idx = self._main_probs(text, grams, intent_scores)
+        p3, share, idx = self._main_probs(text, rows, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)
         if self.model is not None:
             evidence.extend(self.model.top_features(idx, best3))
@@ -215,7 +227,7 @@ class Classifier:
         scores = {**(rest or {}), intent: confidence}
         return self._build(intent, text, confidence, scores, evidence, category, department, matched, **replies)
 
-    def _taxonomy(self, text: str, grams: Grams, matched: dict,
+    def _taxonomy(self, text: str, rows: ModelRows, matched: dict,
                   evidence: list) -> tuple[Category | None, str | None]:
         """The department (rules: the best category's, else the department keywords'; blended with the department
         model when there is one), then the best category, among the department's own when it has any."""
@@ -228,7 +240,7 @@ class Classifier:
         else:
             department = None
         if self.department_model is not None:
-            department = self._department(text, grams, matched, evidence)
+            department = self._department(text, rows[1], matched, evidence)
         if not categories:
             return None, department
         own = {c: k for c, k in categories.items() if c.department == department} or categories
@@ -240,7 +252,7 @@ class Classifier:
             evidence.append(item)
         return category, department
 
-    def _department(self, text: str, grams: Grams, matched: dict, evidence: list) -> str | None:
+    def _department(self, text: str, rows: np.ndarray, matched: dict, evidence: list) -> str | None:
         """trust × model logit + blend × rule score per department, where a department's rule score is the weight
         of its categories' keywords plus `department_keyword_weight` per department keyword that no fired category
         also has (医保 of 医保社保 does not count for 医疗卫生 too). On a one-line chat message the rules lead, as for
@@ -254,7 +266,7 @@ class Classifier:
         for name, keywords in matched["departments"].items():  # a category's keyword counts for its own department
             count = sum(1 for k in keywords if k not in claimed)
             rule[name] = rule.get(name, 0.0) + float(settings.get("department_keyword_weight", 2.0)) * count
-        logits, rows = self.department_model.logits(text, *grams)
+        logits, rows = self.department_model.logits_of(rows)
         trust = min(1.0, len(text) / float(settings.get("model_full_len", 1)))
         blend = trust * float(settings.get("department_blend", 0.2)) + (1 - trust) * float(settings.get("short_blend", 1.0))
         known = [logits[k] for k in self._department_columns if k >= 0]

@@ -78,7 +78,8 @@ class NgramModel:
         self.names = {i: g for g, i in vocab.items()}
         # every feature string becomes an exact integer id (see text.gram_ids) in one sorted table, so a
         # letter's ~500 grams are found with one np.searchsorted instead of ~500 dict probes
-        self._table = IdTable(self._id_pairs(vocab))
+        self.id_pairs = self._id_pairs(vocab)
+        self._table = IdTable(self.id_pairs)
         self._special = {g: i for g, i in vocab.items() if g.startswith("#")}
         self._weights = np.ascontiguousarray(weights)
         push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
@@ -128,7 +129,10 @@ class NgramModel:
         """
         if found is None:
             found = feature_ids(text, raw, ids)
-        rows = self._table.lookup(found.ids)
+        return self.with_shape(self._table.lookup(found.ids), found)
+
+    def with_shape(self, rows: np.ndarray, found: FeatureIds) -> np.ndarray:
+        """`rows` (found by id) with the rows of the text's shape features, distinct and sorted."""
         extra = [i for i in map(self._special.get, found.shape) if i is not None]
         if extra:
             rows = np.concatenate((rows, np.array(extra, dtype=np.int64)))
@@ -140,7 +144,10 @@ class NgramModel:
     def logits(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None,
                found: FeatureIds | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Class logits for a normalised text, and the rows of the features that fired (for top_features)."""
-        rows = self.rows(text, raw, ids, found)
+        return self.logits_of(self.rows(text, raw, ids, found))
+
+    def logits_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Class logits from the rows of the features that fired, and those rows."""
         if not len(rows):
             return self.bias.copy(), rows
         return self.bias + self._weights.take(rows, axis=0).sum(axis=0) / math.sqrt(len(rows)), rows
@@ -155,3 +162,28 @@ class NgramModel:
         top = sorted(zip((push.take(order) * scale).tolist(), rows.take(order).tolist()), reverse=True)
         return [{"rule": "model.ngram", "feature": self.names[row], "toward": self.classes[klass],
                  "weight": round(weight, 3)} for weight, row in top if weight > 0]
+
+
+class SharedLookup:
+    """Several models' feature ids in one sorted table: a text's features are found once, then read as each
+    model's rows (exactly what each model's own `rows` would find)."""
+
+    def __init__(self, models: list[NgramModel]):
+        keys = sorted({k for m in models for k, _ in m.id_pairs})
+        self._table = IdTable((k, j) for j, k in enumerate(keys))
+        at = {k: j for j, k in enumerate(keys)}
+        self._models = models
+        self._maps = []
+        for m in models:
+            rows = np.full(len(keys), -1, dtype=np.int64)  # the model's row of each shared id, -1 where it has none
+            for k, row in m.id_pairs:
+                rows[at[k]] = row
+            self._maps.append(rows)
+
+    def rows(self, found: FeatureIds) -> list[np.ndarray]:
+        shared = self._table.lookup(found.ids)
+        out = []
+        for model, rows in zip(self._models, self._maps):
+            mine = rows.take(shared)
+            out.append(model.with_shape(mine[mine >= 0], found))
+        return out

@@ -20,3 +20,16 @@ def test_rows_match_string_features(model: NgramModel, text: str) -> None:
     norm = normalize(text)
     expected = sorted({model.vocab[f] for f in features(norm) if f in model.vocab})
     assert model.rows(norm).tolist() == expected
+
+
+def test_a_shared_lookup_finds_each_models_own_rows(model: NgramModel) -> None:
+    from intents.api import load_department_model
+    from intents.model import SharedLookup, feature_ids
+
+    department = load_department_model()
+    shared = SharedLookup([model, department])
+    for text in TEXTS:
+        norm = normalize(text)
+        found = feature_ids(norm)
+        both = shared.rows(found)
+        assert [r.tolist() for r in both] == [model.rows(norm).tolist(), department.rows(norm).tolist()]
