@@ -10,6 +10,7 @@ from bot.inbound import Reply
 
 MENU_STATE = "faq_menu"
 REPORT_SHARE = 0.2  # the classifier's complaint + service-request share above which an unknown question may be a report
+REPORT_INTENTS = ("complaint", "service_request")  # ... or when a rule of these fired (坏了, 没人修, 投诉)
 
 
 def answer(turn: Turn, text: str) -> Reply:
@@ -49,11 +50,15 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
 
 
 def _may_be_a_report(turn: Turn) -> bool:
-    """A community matter (a category the grid handles) with a real share of complaint or service-request cues."""
+    """A community matter (a category the grid handles) with complaint or service-request cues: a real share of
+    the classifier's scores, or one of their rules in the evidence (the share depends on how sure the model is that
+    a 「麻烦问一下…？」 is a question; the rule that read 坏了/没人修 does not)."""
     c = turn.classification
+    if not getattr(c, "category", None) or getattr(c, "handler_type", "") != "grid":
+        return False
     scores = getattr(c, "scores", None) or {}
     share = scores.get("complaint", 0.0) + scores.get("service_request", 0.0)
-    return bool(getattr(c, "category", None)) and getattr(c, "handler_type", "") == "grid" and share >= REPORT_SHARE
+    return share >= REPORT_SHARE or any(e.get("intent") in REPORT_INTENTS for e in getattr(c, "evidence", ()))
 
 
 NONE_OF_THESE = {"都不是", "都不对", "不是", "没有", "没有我要的", "不是这些", "0"}
