@@ -34,7 +34,8 @@ def _softmax(values: list[float]) -> list[float]:
 
 
 class Classifier:
-    """Classify one resident message with a fixed RuleSet and an optional NgramModel; `classify` is pure."""
+    """Classify one resident message with a fixed RuleSet and optional intent and department NgramModels;
+    `classify` is pure."""
 
     def __init__(self, rules: RuleSet, model: NgramModel | None = None, department_model: NgramModel | None = None):
         self.rules, self.model, self.department_model = rules, model, department_model
@@ -151,8 +152,7 @@ class Classifier:
             return None, None
         found = feature_ids(norm, raw, ids)
         if self._shared is not None:
-            intent_rows, department_rows = self._shared.rows(found)
-            return intent_rows, department_rows
+            return tuple(self._shared.rows(found))  # type: ignore[return-value]
         return tuple(m.rows(norm, raw, ids, found) if m is not None else None  # type: ignore[return-value]
                      for m in (self.model, self.department_model))
 
@@ -233,14 +233,14 @@ class Classifier:
         model when there is one), then the best category, among the department's own when it has any."""
         categories = matched["categories"]
         weight = lambda kv: sum(kv[1].values())  # noqa: E731
-        if categories:
+        if self.department_model is not None:
+            department = self._department(text, rows[1], matched, evidence)
+        elif categories:
             department = max(categories.items(), key=weight)[0].department
         elif matched["departments"]:
             department = max(matched["departments"].items(), key=lambda kv: len(kv[1]))[0]
         else:
             department = None
-        if self.department_model is not None:
-            department = self._department(text, rows[1], matched, evidence)
         if not categories:
             return None, department
         own = {c: k for c, k in categories.items() if c.department == department} or categories
@@ -275,7 +275,7 @@ class Classifier:
                     for d, k in zip(departments, self._department_columns)]
         probs = _softmax(combined)
         best = max(range(len(departments)), key=probs.__getitem__)
-        if not any(rule.values()) and probs[best] < float(settings.get("department_min_prob", 0.5)):
+        if not any(rule.values()) and probs[best] < float(settings.get("department_min_prob", 0.4)):
             return None
         column = self._department_columns[best]
         evidence.append({"rule": "model.department", "department": departments[best], "weight": round(probs[best], 3)})

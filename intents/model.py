@@ -1,5 +1,5 @@
-"""The statistical layer: character n-gram logistic regression, over the three mailbox classes (question /
-complaint_or_request / suggestion) and, as a second model, over the department domains."""
+"""The statistical layer: linear weights over character n-grams, for the three mailbox classes (question /
+complaint_or_request / suggestion) and, as a second model, for the department domains."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def feature_ids(text: str, raw: np.ndarray | None = None, ids: np.ndarray | None
 
 
 class NgramModel:
-    """Multinomial logistic regression weights over binary, L2-normalised n-gram features, one column per class."""
+    """Linear weights over binary, L2-normalised n-gram features, one column per class (fitted by intents.train as
+    multinomial logistic regression or as NBSVM folded into the same table)."""
 
     def __init__(self, vocab: dict[str, int], weights: np.ndarray, bias: np.ndarray, meta: dict[str, Any],
                  classes: tuple[str, ...] = MAIN_CLASSES):
