@@ -142,10 +142,9 @@ class NgramModel:
     def indices(self, text: str) -> list[int]:
         return self.rows(text).tolist()
 
-    def logits(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None,
-               found: FeatureIds | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Class logits for a normalised text, and the rows of the features that fired (for top_features)."""
-        return self.logits_of(self.rows(text, raw, ids, found))
+        return self.logits_of(self.rows(text))
 
     def logits_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Class logits from the rows of the features that fired, and those rows."""

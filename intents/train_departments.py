@@ -46,7 +46,8 @@ def main(data_path: str, out: str, folds: int, c_value: float, balance: float, m
     if not pairs:
         raise click.UsageError(f"{data_path}: no row has a domain that maps to a department")
     texts, gold = [t for t, _ in pairs], [d for _, d in pairs]
-    classes = tuple(d for d in rules.departments if d in set(gold))
+    present = set(gold)
+    classes = tuple(d for d in rules.departments if d in present)
     labels = [classes.index(d) for d in gold]
     feature_sets = [features(normalize(t)) for t in texts]
     click.echo(f"{len(texts)} of {len(all_texts)} rows have a department; classes: {', '.join(classes)}", err=True)
