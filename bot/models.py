@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+# the residents' and the staff's clock: dates shown or judged (ticket numbers, FAQ validity, deadlines on screen)
+BEIJING = timezone(timedelta(hours=8))
+
+
 def utcnow() -> datetime:
     """Aware UTC now; every timestamp in the database is UTC (SQLModel's UTCDateTime insists on tzinfo)."""
     return datetime.now(timezone.utc)
+
+
+def beijing_today() -> date:
+    """Today's date in Beijing, whatever the server's own time zone (containers often run in UTC)."""
+    return utcnow().astimezone(BEIJING).date()
 
 
 class ProcessedMessage(SQLModel, table=True):

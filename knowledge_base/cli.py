@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from datetime import date
 
 import click
 
@@ -61,13 +60,15 @@ def export(path: str, no_retired: bool) -> None:
 
 
 @faq.command("ask")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Match as of this date.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Match as of this date [default: today in Beijing].")
 @click.option("--no-log", is_flag=True, help="Do not record hits or unanswered questions.")
 def ask(today, no_log: bool) -> None:
     """Read one question per line on stdin; print one JSON object per line."""
     from knowledge_base import service
 
-    day = today.date() if today else date.today()
+    from bot.models import beijing_today
+
+    day = today.date() if today else beijing_today()
     with _session() as session:
         for line in sys.stdin:
             text = line.strip()

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from bot.db import count_later, dialect_insert
-from bot.models import utcnow
+from bot.models import beijing_today, utcnow
 from knowledge_base import files
 from knowledge_base.matcher import ANSWER, UNKNOWN, FaqDoc, FaqIndex, Match, Thresholds, normalize
 from knowledge_base.matcher import menu_text as _menu_text
@@ -95,7 +95,7 @@ def ask(session: Session, text: str, *, channel: str | None = None, user_id: str
 
     Both writes are in the session's transaction at once (no flush of anything else the caller has pending).
     `log_unknown=False` for text that is not a question the FAQ missed (an errand tried against it first)."""
-    match = get_index(session).match(text, today=today or date.today())
+    match = get_index(session).match(text, today=today or beijing_today())
     if match.outcome == ANSWER:
         record_hit(session, code=match.code)
     elif match.outcome == UNKNOWN and log_unknown:  # the row itself is not needed: no read back

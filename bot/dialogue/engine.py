@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, inspect, select
@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.db import insert_ignore
 from bot.dialogue import texts
 from bot.inbound import Inbound, Reply, split_text
-from bot.models import ChatMessage, Conversation, utcnow
+from bot.models import BEIJING, ChatMessage, Conversation, utcnow
 
 
 @dataclass
@@ -29,6 +29,12 @@ class Turn:
     @property
     def text(self) -> str:
         return self.inbound.text.strip()
+
+    @property
+    def today(self) -> date:
+        """The resident's date (Beijing), which FAQ validity and the 连心树 day are judged by: at 07:00 on
+        1 January an entry valid until 31 December has expired, though it is still 31 December in UTC."""
+        return self.now.astimezone(BEIJING).date()
 
     @property
     def classification(self):

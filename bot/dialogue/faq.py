@@ -18,7 +18,7 @@ def answer(turn: Turn, text: str) -> Reply:
     from knowledge_base import service
 
     match = service.ask(turn.session, text, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
-                        today=turn.now.date())
+                        today=turn.today)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
     if match.outcome == "menu":
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=text)
@@ -41,7 +41,7 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
     from knowledge_base import service
 
     match = service.ask(turn.session, text, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
-                        today=turn.now.date(), log_unknown=False)
+                        today=turn.today, log_unknown=False)
     if match.outcome != "answer":
         return None
     turn.set_state(Clarification.state, text=text)

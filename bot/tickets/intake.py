@@ -374,5 +374,5 @@ class AnonymousOpinion:
         resident = _resident(turn)
         tickets.submit_opinion(session=turn.session, text=turn.text, community_id=_community(turn, resident),
                                category=intents.classify(turn.text).category,
-                               today=turn.now.astimezone(tickets.BEIJING).date())
+                               today=turn.today)
         return Reply(text=ANON_DONE, meta=REDACT)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, false, or_, select
 from sqlmodel import Session
 
-from bot.models import utcnow
+from bot.models import BEIJING, utcnow
 from bot.org.models import ROLES, Building, Department, Grid, Staff
 from bot.org.service import community_of_grid, get_staff, grid_scope, sees_place
 from bot.outbox import enqueue
@@ -45,7 +45,6 @@ NOTICES = {
     "close": "您反映的事项（编号 {number}）已办结关闭，感谢您的参与！",
     "reject": "您反映的事项（编号 {number}）经初审未予受理：{reason}。如有疑问请回复「人工」。",
 }
-BEIJING = timezone(timedelta(hours=8))
 
 
 def local_time(value: datetime | None) -> str:
@@ -81,7 +80,7 @@ def create_ticket(
     now: datetime | None = None,
     settings: Any = None,
 ) -> Ticket:
-    """Store a new ticket in 受理 (submitted) numbered YYMMDD-NNNNN, linked to an open duplicate if there is one."""
+    """Store a new ticket in 受理 (submitted) numbered YYMMDD-NNNNN (the Beijing date), linked to an open duplicate if there is one."""
     now = now or utcnow()
     if kind == "emergency":
         urgency = "emergency"
@@ -102,7 +101,8 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
-    ticket.number = f"{now:%y%m%d}-{ticket.id:05d}"
+    # the day the resident lives in: a case reported at 07:00 in Beijing is still 23:00 of the day before in UTC
+    ticket.number = f"{now.astimezone(BEIJING):%y%m%d}-{ticket.id:05d}"
     reporter = session.get(Staff, reporter_staff_id) if reporter_staff_id else None
     _event(session, ticket, actor=reporter, action="submit", to_status="submitted", now=now,
            label=None if reporter else ("居民" if resident else "匿名居民"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +20,14 @@ def actions(session, ticket):
 def notices(session, openid="oResident001"):
     rows = session.execute(select(Outbox).where(Outbox.recipient == openid).order_by(Outbox.id)).scalars()
     return [r.payload["text"] for r in rows]
+
+
+def test_the_ticket_number_carries_the_beijing_date_not_the_utc_one(org):
+    # 07:30 in Beijing on 24 November is 23:30 UTC on the 23rd: the resident and the staff count the 24th
+    early = datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)
+    t = org.ticket(now=early)
+    assert t.number.startswith("261124-")
+    assert service.local_time(t.created_at).startswith("11月24日 07:30")
 
 
 def test_a_complaint_goes_through_every_state_to_closure_and_can_be_reopened(org):
