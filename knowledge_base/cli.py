@@ -126,7 +126,8 @@ def hits(limit: int) -> None:
               help="CSV of real messages (type 咨询) used as uncovered consultations, if it exists.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--official/--no-official", default=True, show_default=True,
-              help="Also score the official-style FAQ (TRAIN, TEST, FRESH and FOURTH resident rules, seed 11).")
+              help="Also score the official-style FAQ (TRAIN, TEST, FRESH and FOURTH resident rules, seed 11) and "
+                   "follow-up questions asked against it.")
 @click.option("--fifth/--no-fifth", default=False, show_default=True,
               help="Also score the fifth set (its own official FAQ and resident generator, seed 11), and its FAQ asked plainly.")
 @click.option("--sixth/--no-sixth", default=False, show_default=True,
@@ -141,6 +142,9 @@ def eval_(entries: int, messages: str, seed: int, official: bool, fifth: bool, s
     if official:
         for rules in ("train", "test", "fresh", "fourth"):
             report[f"official_{rules}"] = evaluate.run_official(entries=entries, messages_path=messages, rules=rules)
+        from knowledge_base.eval_follow_up import run_follow_ups
+
+        report["official_follow_ups"] = run_follow_ups(entries=entries)
     if fifth:
         report["fifth"] = evaluate.run_fifth(messages_path=messages)
         report["fifth_plain"] = evaluate.run_fifth_plain()

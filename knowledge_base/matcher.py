@@ -300,6 +300,24 @@ def subject_runs(norm: str) -> tuple[str, ...]:
     return tuple("".join(run) for run in subject_tokens(norm))
 
 
+FOLLOW_UP_MAX_LEN = 20
+
+
+def follow_up(text: str) -> bool:
+    """A short question that asks only for a kind of answer (需要什么材料, 在哪里办, 丢了怎么补办) and names no service
+    of its own: in a chat it asks about the entry just answered. 「那低保呢」 names one; 「好的」 asks nothing."""
+    norm = normalize(text)
+    if not norm or len(norm) > FOLLOW_UP_MAX_LEN or not aspects(text):
+        return False
+    return all(len(run) <= 1 or run in _PERSON_WORDS for run in subject_runs(norm))
+
+
+def topic_of(question: str) -> str:
+    """The service an entry's question is about, without what it asks (居住证办理需要哪些材料？ → 居住证): put before a
+    follow-up (「居住证，在哪里办」) it lets the index find the sibling entry that answers the follow-up."""
+    return "".join(subject_runs(normalize(question)))
+
+
 _SYN_PAIRS = sorted(((v, k) for k, vs in _SYNONYMS.items() for v in vs), key=lambda p: len(p[0]), reverse=True)
 _SYN_RE = _trie_regex(v for v, _ in _SYN_PAIRS)
 _SYN_MAP = dict(_SYN_PAIRS)

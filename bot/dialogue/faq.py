@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialogue import texts
@@ -11,17 +12,62 @@ from bot.inbound import Reply
 MENU_STATE = "faq_menu"
 REPORT_SHARE = 0.2  # the classifier's complaint + service-request share above which an unknown question may be a report
 REPORT_INTENTS = ("complaint", "service_request")  # ... or when a rule of these fired (坏了, 没人修, 投诉)
+TOPIC_KEY = "faq_topic"  # conversation data: the entry last answered, for follow-ups (需要什么材料 after 居住证怎么办)
+TOPIC_MINUTES = 30  # a follow-up is read against the last answer for this long
+
+
+def _remember(turn: Turn, code: str, question: str) -> None:
+    turn.conversation.data = {**(turn.conversation.data or {}),
+                              TOPIC_KEY: {"code": code, "question": question, "at": turn.now.isoformat()}}
+
+
+def _with_topic(turn: Turn, text: str) -> tuple[str, str | None]:
+    """The text to ask the FAQ, and the code of the entry it follows up: 「需要什么材料」 right after an answer about
+    居住证 is asked as 「居住证，需要什么材料」, so the sibling entry on its materials can answer it. Only a question that
+    names no service of its own (knowledge_base.matcher.follow_up), and only within TOPIC_MINUTES of that answer."""
+    from knowledge_base.matcher import follow_up, topic_of
+
+    topic = (turn.conversation.data or {}).get(TOPIC_KEY)
+    if not topic or not follow_up(text):
+        return text, None
+    try:
+        fresh = turn.now - datetime.fromisoformat(topic["at"]) <= timedelta(minutes=TOPIC_MINUTES)
+    except (KeyError, TypeError, ValueError):  # an unreadable topic is no topic
+        return text, None
+    subject = topic_of(topic.get("question") or "")
+    if not fresh or not subject:
+        return text, None
+    return f"{subject}，{text}", topic.get("code")
+
+
+def _answered(turn: Turn, match, follows: str | None) -> str:  # noqa: ANN001
+    """The answer's text; remembered as the topic. A follow-up's answer says which question it answers, so a
+    resident who meant something else can tell at once."""
+    from knowledge_base import service
+
+    doc = service.get_index(turn.session).get(match.code)
+    if doc is not None:
+        _remember(turn, doc.code, doc.question)
+    text = service.reply_text(turn.session, match)
+    if follows and doc is not None:
+        return f"关于「{doc.question}」：\n{text}"
+    return text
 
 
 def answer(turn: Turn, text: str) -> Reply:
     """An answer, a 「您是想问」 menu (kept open for the resident's number) or an honest 'not known'."""
     from knowledge_base import service
 
-    match = service.ask(turn.session, text, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
+    asked, follows = _with_topic(turn, text)
+    match = service.ask(turn.session, asked, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
                         today=turn.today)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
+    if follows:
+        meta["faq_follows"] = follows
+    if match.outcome == "answer":
+        return Reply(text=_answered(turn, match, follows), meta=meta)
     if match.outcome == "menu":
-        turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=text)
+        turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=asked)
         meta["faq_menu"] = list(match.menu_codes)
     elif match.outcome == "unknown" and _may_be_a_report(turn):
         # 「请问3栋楼道灯坏了8天没人修？」 reads as a question but is a report: offer to register it, not a dead end;
@@ -40,13 +86,17 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
     from bot.dialogue.handlers import Clarification
     from knowledge_base import service
 
-    match = service.ask(turn.session, text, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
+    asked, follows = _with_topic(turn, text)
+    match = service.ask(turn.session, asked, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
                         today=turn.today, log_unknown=False)
     if match.outcome != "answer":
         return None
+    answer_text = _answered(turn, match, follows)
     turn.set_state(Clarification.state, text=text)
-    return Reply(text=f"{service.reply_text(turn.session, match)}\n\n{texts.ERRAND_OFFER}",
-                 meta={"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True})
+    meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True}
+    if follows:
+        meta["faq_follows"] = follows
+    return Reply(text=f"{answer_text}\n\n{texts.ERRAND_OFFER}", meta=meta)
 
 
 def _may_be_a_report(turn: Turn) -> bool:
@@ -87,4 +137,5 @@ class MenuChoice:
             service.reject_menu(turn.session, text=question, channel=turn.inbound.channel,
                                 user_id=turn.inbound.user_id)
             return Reply(text=service.unknown_text(), meta={"faq": None, "faq_outcome": "menu_rejected"})
+        _remember(turn, entry.code, entry.question)
         return Reply(text=service.answer_text(entry), meta={"faq": entry.code, "faq_outcome": "menu_choice"})

@@ -551,3 +551,32 @@ def test_an_entry_about_a_proxy_or_a_phone_is_not_the_answer_to_a_plain_material
         assert idx.match(text, today=TODAY).outcome != ANSWER, text
     assert idx.match("低收入家庭认定能让家人代办吗", today=TODAY).code == "P"
     assert idx.match("低收入家庭认定的咨询电话是多少", today=TODAY).code == "T"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("需要什么材料", True), ("在哪里办", True), ("丢了怎么补办", True), ("家里人能代办吗", True), ("要多久", True),
+    ("那低保呢", False), ("那残疾证怎么办理", False), ("好的", False), ("谢谢", False),
+    ("我想问问居住证在哪里办理需要带什么", False),
+])
+def test_a_follow_up_asks_for_a_kind_of_answer_and_names_no_service(text, expected):
+    from knowledge_base.matcher import follow_up
+
+    assert follow_up(text) is expected
+
+
+def test_the_topic_of_a_question_is_its_service_without_what_it_asks():
+    from knowledge_base.matcher import topic_of
+
+    assert topic_of("居住证办理需要哪些材料？") == "居住证"
+    assert topic_of("老年卡丢了怎么补办？") == "老年卡"
+
+
+
+def test_follow_ups_asked_with_the_answered_entrys_topic_find_its_sibling_and_rarely_anything_else():
+    from knowledge_base.eval_follow_up import run_follow_ups
+
+    report = run_follow_ups(entries=400)
+    assert report["recognised_as_follow_up"] >= 0.8
+    covered, uncovered = report["covered"], report["uncovered"]
+    assert covered["answered_right"] >= 0.4 and covered["answered_wrong"] <= 0.02
+    assert uncovered["answered"] <= 0.03 and report["alone_answered"] <= 0.05

@@ -1,0 +1,76 @@
+"""A question that only asks for a kind of answer (需要什么材料, 丢了怎么办) is read against the entry just answered."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.models import ChatMessage, Conversation
+from knowledge_base import service as kb
+from knowledge_base.models import UnansweredQuestion
+from tests.tickets.test_dialogue import Chat
+
+MATERIALS = "本人身份证原件、近期一寸白底照片"  # from the demo entry D002 (居住证办理需要哪些材料？)
+REISSUE = "补领免收工本费"  # D004 (居住证丢了怎么补办？)
+
+
+@pytest.fixture
+def chat(org, safe):
+    kb.load_demo(org.session)
+    return Chat(safe, org.session, user="oFollowUp01")
+
+
+def last_meta(org) -> dict:
+    org.session.expire_all()
+    row = org.session.execute(select(ChatMessage).where(ChatMessage.direction == "out")
+                              .order_by(ChatMessage.id.desc())).scalars().first()
+    return row.meta or {}
+
+
+def test_a_follow_up_is_answered_from_the_sibling_entry_and_says_which_question_it_answers(org, chat):
+    assert "居住证" in chat.say("居住证怎么办")
+    materials = chat.say("需要什么材料")
+    assert MATERIALS in materials and "关于「居住证办理需要哪些材料？」" in materials
+    assert last_meta(org)["faq"] == "D002" and last_meta(org)["faq_follows"] == "D001"
+    assert REISSUE in chat.say("丢了怎么补办")  # the topic is still 居住证
+    # alone, with no answer before it, the same words name no service: the FAQ cannot tell which is meant
+    stranger = Chat(chat.safe, org.session, user="oFollowUp02")
+    assert MATERIALS not in stranger.say("需要什么材料")
+
+
+def test_a_question_that_names_its_own_service_is_not_read_against_the_last_answer(org, chat):
+    chat.say("居住证怎么办")
+    low = chat.say("低保怎么申请")
+    assert "低保" in low and "关于「" not in low and last_meta(org)["faq"] == "D005"
+    assert "家庭收入证明" in chat.say("需要什么材料")  # now about 低保 (D006), not 居住证
+    assert last_meta(org)["faq"] == "D006"
+
+
+def test_the_topic_lapses_after_half_an_hour(org, chat):
+    chat.say("居住证怎么办")
+    conv = org.session.execute(select(Conversation).where(Conversation.user_id == "oFollowUp01")).scalar_one()
+    topic = conv.data["faq_topic"]
+    assert topic["code"] == "D001"
+    earlier = datetime.fromisoformat(topic["at"]) - timedelta(minutes=31)
+    conv.data = {**conv.data, "faq_topic": {**topic, "at": earlier.isoformat()}}
+    assert MATERIALS not in chat.say("需要什么材料")
+    assert "faq_follows" not in last_meta(org)
+
+
+def test_a_menu_pick_becomes_the_topic(org, chat):
+    menu = chat.say("低保")
+    assert "您是想问" in menu
+    lines = [line for line in menu.splitlines() if "低保怎么申请" in line]
+    assert lines, menu
+    chat.say(lines[0].strip()[0])  # the number in front of 「低保怎么申请？」
+    assert "家庭收入证明" in chat.say("要带什么材料")
+
+
+def test_a_follow_up_the_faq_cannot_answer_is_logged_with_its_topic_for_staff(org, chat):
+    chat.say("公租房怎么申请")
+    assert last_meta(org)["faq"] == "D060"
+    assert "答不上来" in chat.say("需要什么材料")  # the demo FAQ has no entry on 公租房's materials
+    logged = org.session.execute(select(UnansweredQuestion.text)).scalars().all()
+    assert logged == ["公租房，需要什么材料"]  # what staff need to write the missing entry
