@@ -161,6 +161,13 @@ def _summary(turn: Turn, draft: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _unfiled(reply: Reply, draft: dict[str, Any]) -> Reply:
+    """`reply` to the message that left the intake, with the notice that the report was not filed."""
+    notice = LEFT_UNFILED.format(text=_short(draft.get("text", "")))
+    return Reply(text=f"{reply.text}\n\n{notice}" if reply.text else notice, articles=reply.articles,
+                 meta={**reply.meta, "intake": "left"})
+
+
 class Intake:
     """The open intake conversation: where → photo → confirm; nothing is stored until 「确认」."""
 
@@ -180,7 +187,7 @@ class Intake:
             return None
         word = _word(turn.text)
         if word in ESCAPES:
-            return None  # 人工, 查询 …: the flow is left, the command runs
+            return "escape"  # 人工, 查询 …: the flow is left, the command runs
         if word in NO:
             return "cancel"
         if turn.state == CONFIRM:  # anything but 确认 leaves, and is told the report was not filed
@@ -204,14 +211,22 @@ class Intake:
 
             turn.set_state(None)
             return IntentRoute.route(turn, turn.classification.intent, turn.text)
+        if match == "escape":  # 人工 / 查询 …: the command runs, and the resident hears the report was not filed
+            from bot.dialogue import routes
+            from bot.dialogue.handlers import Commands, command_of
+
+            turn.set_state(None)
+            command = command_of(turn.text)
+            if command == "human":  # the staff who take the chat see what the resident was reporting
+                reply = routes.start_handoff(turn, f"居民要求人工（未登记：{_short(draft.get('text', ''))}）"[:200])
+            else:
+                reply = Commands().handle(turn, command) if command else Reply()
+            return _unfiled(reply, draft)
         if match == "left":  # a message of its own: answer it, and say plainly that the report was not filed
             from bot.dialogue.handlers import IntentRoute
 
             turn.set_state(None)
-            reply = IntentRoute().handle(turn, turn.classification) if turn.text else Reply()
-            notice = LEFT_UNFILED.format(text=_short(draft.get("text", "")))
-            return Reply(text=f"{reply.text}\n\n{notice}" if reply.text else notice, articles=reply.articles,
-                         meta={**reply.meta, "intake": "left"})
+            return _unfiled(IntentRoute().handle(turn, turn.classification) if turn.text else Reply(), draft)
         if match == "image":
             ib = turn.inbound
             draft["attachments"] = [*draft.get("attachments", []), {"type": "image", "media_id": ib.media_id,

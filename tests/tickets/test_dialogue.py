@@ -221,6 +221,17 @@ def test_a_question_asked_while_the_intake_waits_is_answered_and_the_report_is_s
     assert "确认" in chat.say("跳过")
 
 
+def test_a_command_in_the_middle_of_an_intake_runs_and_the_report_is_said_to_be_unfiled(org, chat):
+    chat.say("楼道灯坏了好几天了")
+    status = chat.say("查询")
+    assert "还没有登记" in status and "楼道灯坏了好几天了" in status and chat.tickets() == []
+    assert "确认" in chat.say("建议小区多装几个充电桩")  # a suggestion goes straight to its confirmation
+    human = chat.say("人工")
+    assert "转接人工" in human and "还没有登记" in human and chat.tickets() == []
+    conv = org.session.execute(select(Conversation).where(Conversation.user_id == "oResident001")).scalar_one()
+    assert conv.handoff == "waiting" and "充电桩" in conv.handoff_reason  # staff see what was being reported
+
+
 def test_a_topic_named_alone_gets_the_faq_not_a_clarifying_question(org, chat):
     from knowledge_base import service as kb
 
