@@ -27,6 +27,7 @@ ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点
 ASK_PHOTO = "如方便，请发一张现场照片；没有照片请回复「跳过」。"
 CONFIRM_TEXT = "请确认要登记的事项：\n{summary}\n回复「确认」提交，回复「取消」放弃。"
 NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
+MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
 ABANDONED = "好的，已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
 CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样的问题（工单 {parent}），我们会一并办理，"
@@ -194,7 +195,7 @@ class Intake:
             return "yes" if word in YES else "left"
         if (turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES
                 and org.building_named(session=turn.session, text=turn.text) is None):
-            return None  # asked enough, and still no place: this is something else
+            return "left"  # asked enough, and still no place: this is something else (and the report is unfiled)
         if word not in SKIP | YES and _a_new_message(turn):
             return "left"
         return "text"
@@ -256,6 +257,12 @@ class Intake:
             return _next(turn, draft)
         building = org.building_named(session=turn.session, text=turn.text,
                                      community_id=_community(turn, _resident(turn)))
+        c = turn.classification
+        if building is None and c.intent in ("complaint", "service_request") and (c.category or c.confidence >= 0.6):
+            # 「晚上黑漆漆的老人都不敢出门」: more about the problem, not a place; kept, and the place asked again
+            draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+            _set(turn, WHERE, **draft)
+            return Reply(text=MORE_WHERE, meta={"intake": "where"})
         if building is None:
             draft["tries"] = draft.get("tries", 0) + 1
             _set(turn, WHERE, **draft)

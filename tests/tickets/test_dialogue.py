@@ -110,6 +110,26 @@ def test_cancel_and_unknown_places_store_nothing(org, chat):
     assert chat.tickets() == []
 
 
+def test_more_about_the_problem_while_asked_where_is_kept_and_the_place_asked_again(org, chat):
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    more = chat.say("晚上黑漆漆的老人都不敢出门")
+    assert "已把这条补充到事项里" in more and "没有找到" not in more
+    assert "照片" in chat.say("3号楼")
+    confirm = chat.say("跳过")
+    assert "补充：晚上黑漆漆的老人都不敢出门" in confirm and "3号楼" in confirm
+    assert chat.say("确认").startswith("已记录")
+    [t] = chat.tickets()
+    assert "楼道灯坏了" in t.text and "老人都不敢出门" in t.text
+
+
+def test_places_that_cannot_be_found_twice_then_something_else_leave_the_report_unfiled_and_say_so(org, chat):
+    chat.say("我要投诉，楼道灯坏了好几天没人修")
+    assert "没有找到" in chat.say("火星基地")
+    assert "没有找到" in chat.say("月球背面")
+    reply = chat.say("低保怎么申请")
+    assert "还没有登记" in reply and chat.tickets() == []
+
+
 def test_a_suggestion_skips_the_location_and_photo(org, chat):
     assert "确认" in chat.say("建议小区多装几个充电桩")
     assert "已记录" in chat.say("确认")
