@@ -16,19 +16,20 @@ TOPIC_KEY = "faq_topic"  # conversation data: the entry last answered, for follo
 TOPIC_MINUTES = 30  # a follow-up is read against the last answer for this long
 
 
-def _remember(turn: Turn, code: str, question: str) -> None:
+def _remember(turn: Turn, code: str | None, question: str) -> None:
+    """The topic a follow-up is read against: the entry answered, or (code None) the question a menu was offered for."""
     turn.conversation.data = {**(turn.conversation.data or {}),
                               TOPIC_KEY: {"code": code, "question": question, "at": turn.now.isoformat()}}
 
 
-def _with_topic(turn: Turn, text: str) -> tuple[str, str | None]:
-    """The text to ask the FAQ, and the code of the entry it follows up: 「需要什么材料」 right after an answer about
-    居住证 is asked as 「居住证，需要什么材料」, so the sibling entry on its materials can answer it. Only a question that
-    names no service of its own (knowledge_base.matcher.follow_up), and only within TOPIC_MINUTES of that answer."""
+def _with_topic(turn: Turn, text: str) -> tuple[str, dict | None]:
+    """The text to ask the FAQ, and the topic it follows up: 「需要什么材料」 right after an answer about 居住证 is asked
+    as 「居住证，需要什么材料」, so the sibling entry on its materials can answer it. Only a question that names no
+    service of its own (knowledge_base.matcher.follow_up), and only within TOPIC_MINUTES of that answer or menu."""
     from knowledge_base.matcher import follow_up, topic_of
 
     topic = (turn.conversation.data or {}).get(TOPIC_KEY)
-    if not topic or not follow_up(text):
+    if not isinstance(topic, dict) or not follow_up(text):
         return text, None
     try:
         fresh = turn.now - datetime.fromisoformat(topic["at"]) <= timedelta(minutes=TOPIC_MINUTES)
@@ -37,10 +38,10 @@ def _with_topic(turn: Turn, text: str) -> tuple[str, str | None]:
     subject = topic_of(topic.get("question") or "")
     if not fresh or not subject:
         return text, None
-    return f"{subject}，{text}", topic.get("code")
+    return f"{subject}，{text}", topic
 
 
-def _answered(turn: Turn, match, follows: str | None) -> str:  # noqa: ANN001
+def _answered(turn: Turn, match, follows: dict | None) -> str:  # noqa: ANN001
     """The answer's text; remembered as the topic. A follow-up's answer says which question it answers, so a
     resident who meant something else can tell at once."""
     from knowledge_base import service
@@ -63,10 +64,11 @@ def answer(turn: Turn, text: str) -> Reply:
                         today=turn.today)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
     if follows:
-        meta["faq_follows"] = follows
+        meta["faq_follows"] = follows.get("code") or follows.get("question")
     if match.outcome == "answer":
         return Reply(text=_answered(turn, match, follows), meta=meta)
     if match.outcome == "menu":
+        _remember(turn, None, asked)  # 「我家老人80岁了有什么补贴」, a menu, then 「怎么申请」: still about that
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=asked)
         meta["faq_menu"] = list(match.menu_codes)
     elif match.outcome == "unknown" and _may_be_a_report(turn):
@@ -95,7 +97,7 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
     turn.set_state(Clarification.state, text=text)
     meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True}
     if follows:
-        meta["faq_follows"] = follows
+        meta["faq_follows"] = follows.get("code") or follows.get("question")
     return Reply(text=f"{answer_text}\n\n{texts.ERRAND_OFFER}", meta=meta)
 
 

@@ -74,3 +74,10 @@ def test_a_follow_up_the_faq_cannot_answer_is_logged_with_its_topic_for_staff(or
     assert "答不上来" in chat.say("需要什么材料")  # the demo FAQ has no entry on 公租房's materials
     logged = org.session.execute(select(UnansweredQuestion.text)).scalars().all()
     assert logged == ["公租房，需要什么材料"]  # what staff need to write the missing entry
+
+
+def test_a_follow_up_to_a_menu_nobody_picked_from_is_read_against_the_question_the_menu_was_for(org, chat):
+    assert "您是想问" in chat.say("我家老人80岁了有什么补贴")
+    reply = chat.say("怎么申请")  # not a number: the menu is left, but the question it was for still counts
+    assert "关于「高龄津贴怎么申请？」" in reply and last_meta(org)["faq"] == "D008"
+    assert last_meta(org)["faq_follows"] == "我家老人80岁了有什么补贴"
