@@ -41,6 +41,12 @@ def _with_topic(turn: Turn, text: str) -> tuple[str, dict | None]:
     return f"{subject}，{text}", topic
 
 
+def follows_topic(turn: Turn, text: str) -> bool:
+    """The message is a follow-up to a recent FAQ answer or menu (so the FAQ, not a clarifying question, takes it:
+    「要多久」 alone reads as anything, after 「居住证怎么办」 it is a question about 居住证)."""
+    return _with_topic(turn, text)[1] is not None
+
+
 def _answered(turn: Turn, match, follows: dict | None) -> str:  # noqa: ANN001
     """The answer's text; remembered as the topic. A follow-up's answer says which question it answers, so a
     resident who meant something else can tell at once."""

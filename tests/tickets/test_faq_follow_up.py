@@ -81,3 +81,11 @@ def test_a_follow_up_to_a_menu_nobody_picked_from_is_read_against_the_question_t
     reply = chat.say("怎么申请")  # not a number: the menu is left, but the question it was for still counts
     assert "关于「高龄津贴怎么申请？」" in reply and last_meta(org)["faq"] == "D008"
     assert last_meta(org)["faq_follows"] == "我家老人80岁了有什么补贴"
+
+
+def test_a_follow_up_the_classifier_is_unsure_of_goes_to_the_faq_not_to_a_clarifying_question(org, chat):
+    chat.say("居住证怎么办")
+    # alone 「要准备啥」 could be anything (the classifier asks 咨询 or 反映?); after the answer it is about 居住证
+    assert MATERIALS in chat.say("要准备啥")
+    stranger = Chat(chat.safe, org.session, user="oFollowUp03")
+    assert "请回复数字" in stranger.say("要准备啥")
