@@ -9,11 +9,10 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
-
-from intents.model import MAX_CHARS, NgramModel, SharedLookup, feature_ids
+from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
+from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions,
+                          required_any, tokens)
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -22,8 +21,8 @@ _FILLER = re.compile(r"(?:你们|您们|大家|[\s\W_啊呀啦吧哦噢嗯呢哈
 CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
 CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
-# the rows of a message's features in the intent model and in the department model (None for a missing model)
-ModelRows = tuple[np.ndarray | None, np.ndarray | None]
+# what the intent model and the department model make of a message (None for a missing model)
+ModelRows = list[Fired | None]
 
 
 def _softmax(values: list[float]) -> list[float]:
@@ -44,9 +43,11 @@ class Classifier:
         # the department model's column of each department in the rules (-1: the model does not know it)
         self._department_columns = [department_model.classes.index(d) if d in department_model.classes else -1
                                     for d in self._departments] if department_model is not None else []
-        # with both models a message's features are looked up once, in a table shared by the two
-        self._shared = SharedLookup([model, department_model]) if model and department_model else None
-        self._pattern_rules = tuple(r for r in rules.rules if r.patterns)
+        # a message's grams are looked up once, in one table for the keywords and both models
+        self._lookup = FeatureLookup(rules.index, [model, department_model])
+        # each pattern with the strings one of which a text must hold for it to match (None: always search)
+        self._patterns = tuple((r, p, required_any(p)) for r in rules.rules for p in r.patterns)
+        self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
         self._short_cache = lru_cache(maxsize=CACHE_SIZE)(self._classify)
@@ -58,16 +59,16 @@ class Classifier:
         before = text[max(0, pos - 2):pos]
         return any(n in before for n in self.settings["negators"])
 
-    def _match(self, text: str, grams: np.ndarray) -> dict[str, Any]:
+    def _match(self, text: str, keywords: list[int]) -> dict[str, Any]:
         rule_hits: dict[Rule, list[tuple[str, float, bool]]] = defaultdict(list)
         category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
         department_hits: dict[str, list[str]] = defaultdict(list)
         urgent: list[str] = []
-        payloads = self.rules.index.payloads
-        for keyword in self.rules.index.find(text, grams):
+        payloads, alarms = self.rules.index.payloads, self._alarms
+        for keyword in self.rules.index.from_values(text, keywords):
             for kind, owner in payloads[keyword]:
                 if kind == "rule":
-                    if not all(self._negated(owner, text, pos) for pos in positions(text, keyword)):
+                    if owner not in alarms or not all(self._negated(owner, text, pos) for pos in positions(text, keyword)):
                         rule_hits[owner].append((keyword, 1.0, False))
                 elif kind == "category":
                     category_hits[owner][keyword] = float(len(keyword))
@@ -75,11 +76,12 @@ class Classifier:
                     department_hits[owner].append(keyword)
                 else:
                     urgent.append(keyword)
-        for rule in self._pattern_rules:
-            for pattern in rule.patterns:
-                found = pattern.search(text)
-                if found and not self._negated(rule, text, found.start()):
-                    rule_hits[rule].append((found.group(0), 1.0, False))
+        for rule, pattern, needs in self._patterns:
+            if needs is not None and not any(s in text for s in needs):
+                continue
+            found = pattern.search(text)
+            if found and not self._negated(rule, text, found.start()):
+                rule_hits[rule].append((found.group(0), 1.0, False))
         if len(text) <= self.settings.get("fuzzy_max_len", 80):
             self._fuzzy(text, rule_hits, category_hits)
         fired = {rule: hits for rule, hits in rule_hits.items() if not any(u.search(text) for u in rule.unless)}
@@ -118,9 +120,9 @@ class Classifier:
                                   clarifying_question=self.settings["clarify"].get("default"))
         # a long letter is read for its first 400 characters (and the model its last 20)
         raw = gram_ids(norm[:MAX_CHARS])
-        ids = distinct(raw)  # every 1-3 gram id in order, and the distinct ones sorted
-        matched = self._match(norm[:MAX_CHARS], ids)
-        rows = self._model_rows(norm, raw, ids)
+        found = self._lookup.find(norm, raw, distinct(raw))  # every 1-3 gram id in order, and the distinct ones sorted
+        matched = self._match(norm[:MAX_CHARS], found.keywords)
+        rows = found.models
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
@@ -145,16 +147,6 @@ class Classifier:
             rest = {name: 0.1 * p for name, p in self._four(p3, share).items()}
             return self._decided(short, norm, evidence, category, department, matched, confidence=0.9, rest=rest)
         return self._main(norm, rows, intent_scores, evidence, category, department, matched)
-
-    def _model_rows(self, norm: str, raw: np.ndarray, ids: np.ndarray) -> ModelRows:
-        """The rows of the message's features in each model (its 1-3 gram ids `raw`, distinct and sorted `ids`)."""
-        if self.model is None and self.department_model is None:
-            return None, None
-        found = feature_ids(norm, raw, ids)
-        if self._shared is not None:
-            return tuple(self._shared.rows(found))  # type: ignore[return-value]
-        return tuple(m.rows(norm, raw, ids, found) if m is not None else None  # type: ignore[return-value]
-                     for m in (self.model, self.department_model))
 
     def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:
         rest = text
@@ -181,11 +173,11 @@ class Classifier:
         rules3 = [rq, rc + rs, rg]
         idx: list[int] = []
         if self.model is not None:
-            logits, idx = self.model.logits_of(rows[0])
+            logits, idx = rows[0]
             # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
             trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
             blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
-            combined = [trust * float(z) + blend * r for z, r in zip(logits, rules3)]
+            combined = [trust * z + blend * r for z, r in zip(logits.tolist(), rules3)]
         else:
             temperature = float(self.settings.get("rules_temperature", 1.0))
             combined = [r / temperature for r in rules3]
@@ -252,7 +244,7 @@ class Classifier:
             evidence.append(item)
         return category, department
 
-    def _department(self, text: str, rows: np.ndarray, matched: dict, evidence: list) -> str | None:
+    def _department(self, text: str, fired: Fired, matched: dict, evidence: list) -> str | None:
         """trust × model logit + blend × rule score per department, where a department's rule score is the weight
         of its categories' keywords plus `department_keyword_weight` per department keyword that no fired category
         also has (医保 of 医保社保 does not count for 医疗卫生 too). On a one-line chat message the rules lead, as for
@@ -266,7 +258,8 @@ class Classifier:
         for name, keywords in matched["departments"].items():  # a category's keyword counts for its own department
             count = sum(1 for k in keywords if k not in claimed)
             rule[name] = rule.get(name, 0.0) + float(settings.get("department_keyword_weight", 2.0)) * count
-        logits, rows = self.department_model.logits_of(rows)
+        logits, rows = fired
+        logits = logits.tolist()  # Python floats: the same numbers, cheaper to index thirteen times
         trust = min(1.0, len(text) / float(settings.get("model_full_len", 1)))
         blend = trust * float(settings.get("department_blend", 0.2)) + (1 - trust) * float(settings.get("short_blend", 1.0))
         known = [logits[k] for k in self._department_columns if k >= 0]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from intents.text import ID_MASK, ID_MIX, IdTable, char_grams, distinct, gram_id, gram_ids, tagged_id
+from intents.text import ID_MASK, ID_MIX, IdTable, KeywordIndex, char_grams, distinct, gram_id, gram_ids, tagged_id
 from intents.types import MAIN_CLASSES
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "ngram_model.json"
@@ -39,11 +40,31 @@ def edge_features(text: str) -> set[str]:
 
 class FeatureIds(NamedTuple):
     """A text's feature ids, the same for every model: its distinct 1-3 grams then its edge grams (first / last 20
-    characters, tagged into namespaces 1 and 2), two sorted runs (sorted needles make np.searchsorted faster), and
-    its shape features."""
+    characters, tagged into namespaces 1 and 2), two sorted runs of distinct ids (sorted needles make np.searchsorted
+    faster), and its shape features."""
 
     ids: np.ndarray
     shape: tuple[str, str]
+
+
+@lru_cache(maxsize=None)
+def _edge_plan(n: int, tail_inside: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Where a text of n characters (n ≤ 400) has its edge grams in `gram_ids(text)` — the 1-3 grams of the first 20
+    characters, then, when `tail_inside`, of the last 20 — and each edge gram's tag (1: head, 2: tail; a long text's
+    tail grams are appended by the caller)."""
+    if n < 3:
+        size = (0, 1, 3)[n]
+        where = np.concatenate((np.arange(size), np.arange(size)))
+        heads = size
+    else:
+        starts, lengths = (0, n, 2 * n - 1), (n, n - 1, n - 2)  # gram_ids: 1-grams, 2-grams, 3-grams
+        head = [s + np.arange(min(EDGE - k, m)) for k, (s, m) in enumerate(zip(starts, lengths))]
+        tail = [s + np.arange(m - min(EDGE - k, m), m) for k, (s, m) in enumerate(zip(starts, lengths))]
+        where = np.concatenate(head + (tail if tail_inside else []))
+        heads = sum(map(len, head))
+    tails = len(where) - heads if tail_inside else 3 * EDGE - 3
+    tags = np.array([1] * heads + [2] * tails, dtype=np.uint64)
+    return where, tags
 
 
 def feature_ids(text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> FeatureIds:
@@ -52,18 +73,13 @@ def feature_ids(text: str, raw: np.ndarray | None = None, ids: np.ndarray | None
         raw = gram_ids(text[:MAX_CHARS])
     if ids is None:
         ids = distinct(raw)
-    n = min(len(text), MAX_CHARS)
-    if n >= 3:  # raw is [1-grams (n), 2-grams (n-1), 3-grams (n-2)]: the edge grams are slices of it
-        uni, bi, tri = raw[:n], raw[n:2 * n - 1], raw[2 * n - 1:]
-        head = np.concatenate((uni[:EDGE], bi[:EDGE - 1], tri[:EDGE - 2]))
-        tail = (np.concatenate((uni[-EDGE:], bi[1 - EDGE:], tri[2 - EDGE:])) if len(text) <= MAX_CHARS
-                else gram_ids(text[-EDGE:]))
-    else:
-        head = tail = raw
-    edges = np.concatenate((head, tail)) * np.uint64(ID_MIX)  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2)
-    edges[:len(head)] += np.uint64(1)
-    edges[len(head):] += np.uint64(2)
-    return FeatureIds(np.concatenate((ids, np.sort(edges & np.uint64(ID_MASK)))),
+    n, inside = min(len(text), MAX_CHARS), len(text) <= MAX_CHARS
+    where, tags = _edge_plan(n, inside)
+    edges = raw.take(where)
+    if not inside:  # the last 20 characters of a long letter lie beyond the 400 that `raw` covers
+        edges = np.concatenate((edges, gram_ids(text[-EDGE:])))
+    edges = edges * np.uint64(ID_MIX) + tags  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2), then masked below
+    return FeatureIds(np.concatenate((ids, distinct(edges & np.uint64(ID_MASK)))),
                       ("#q%d" % min(text.count("?"), 3), "#len%d" % min(len(text) // 50, 8)))
 
 
@@ -81,7 +97,7 @@ class NgramModel:
         # letter's ~500 grams are found with one np.searchsorted instead of ~500 dict probes
         self.id_pairs = self._id_pairs(vocab)
         self._table = IdTable(self.id_pairs)
-        self._special = {g: i for g, i in vocab.items() if g.startswith("#")}
+        self.special = {g: i for g, i in vocab.items() if g.startswith("#")}
         self._weights = np.ascontiguousarray(weights)
         push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
         self._push = [np.ascontiguousarray(push[:, k]) for k in range(push.shape[1])]  # one column per class
@@ -134,7 +150,7 @@ class NgramModel:
 
     def with_shape(self, rows: np.ndarray, found: FeatureIds) -> np.ndarray:
         """`rows` (found by id) with the rows of the text's shape features, distinct and sorted."""
-        extra = [i for i in map(self._special.get, found.shape) if i is not None]
+        extra = [i for i in map(self.special.get, found.shape) if i is not None]
         if extra:
             rows = np.concatenate((rows, np.array(extra, dtype=np.int64)))
         return distinct(rows)
@@ -157,33 +173,103 @@ class NgramModel:
         if not len(rows):
             return []
         push = self._push[klass].take(rows)
-        order = np.argsort(-push)[:n] if len(rows) <= n else np.argpartition(-push, n)[:n]
+        order = (-push).argsort()[:n] if len(rows) <= n else (-push).argpartition(n)[:n]
         scale = 1.0 / math.sqrt(len(rows))
         top = sorted(zip((push.take(order) * scale).tolist(), rows.take(order).tolist()), reverse=True)
         return [{"rule": "model.ngram", "feature": self.names[row], "toward": self.classes[klass],
                  "weight": round(weight, 3)} for weight, row in top if weight > 0]
 
 
-class SharedLookup:
-    """Several models' feature ids in one sorted table: a text's features are found once, then read as each
-    model's rows (exactly what each model's own `rows` would find)."""
+class Fired(NamedTuple):
+    """What one model makes of a text: its class logits and the rows of the text's features it knows (distinct)."""
 
-    def __init__(self, models: list[NgramModel]):
-        keys = sorted({k for m in models for k, _ in m.id_pairs})
-        self._table = IdTable((k, j) for j, k in enumerate(keys))
+    logits: np.ndarray
+    rows: np.ndarray
+
+
+class Found(NamedTuple):
+    """A text looked up once for the rules and every model: the `KeywordIndex.id_values` of its 1-3 grams that are
+    keywords or keyword prefixes, and each model's Fired (None for a missing model)."""
+
+    keywords: list[int]
+    models: list[Fired | None]
+
+
+class FeatureLookup:
+    """The rules' keywords and several models' features in one sorted id table, so that a text is looked up once.
+
+    Each model's weights are copied into one matrix, a block of columns per model (its classes and a column of
+    ones that counts the features it knows), so a text's logits for every model come from one `take` and one sum:
+    the same numbers as each model's own `logits(text)`, from one lookup instead of one per model and one for the
+    keywords.
+    """
+
+    def __init__(self, keywords: KeywordIndex, models: list[NgramModel | None]):
+        present = [m for m in models if m is not None]
+        keys = sorted(set(keywords.id_values) | {k for m in present for k, _ in m.id_pairs})
         at = {k: j for j, k in enumerate(keys)}
-        self._models = models
-        self._maps = []
+        # the shape features (#q1, #len3) are not looked up by id: they get places after the ids
+        shapes = sorted({g for m in present for g in m.special})
+        self._shape_at = {g: len(keys) + s for s, g in enumerate(shapes)}
+        total = len(keys) + len(shapes)
+        self._keys = np.array(keys + [2 ** 64 - 1], dtype=np.uint64)  # a sentinel, as in IdTable
+        self._keyword = np.full(len(keys), -1, dtype=np.int64)
+        for k, value in keywords.id_values.items():
+            self._keyword[at[k]] = value
+        blocks: list[np.ndarray] = []
+        self._models: list[tuple[NgramModel, int, np.ndarray] | None] = []
+        column = 0
         for m in models:
-            rows = np.full(len(keys), -1, dtype=np.int64)  # the model's row of each shared id, -1 where it has none
+            if m is None:
+                self._models.append(None)
+                continue
+            rows = np.full(total, -1, dtype=np.int64)  # the model's row of each place, -1 where it has none
             for k, row in m.id_pairs:
                 rows[at[k]] = row
-            self._maps.append(rows)
+            for g, row in m.special.items():
+                rows[self._shape_at[g]] = row
+            block = np.zeros((total, len(m.classes) + 1))
+            have = rows >= 0
+            block[have, :-1] = m.weights[rows[have]]
+            block[have, -1] = 1.0
+            blocks.append(block)
+            self._models.append((m, column, rows))
+            column += len(m.classes) + 1
+        self._matrix = np.ascontiguousarray(np.hstack(blocks)) if blocks else None
 
-    def rows(self, found: FeatureIds) -> list[np.ndarray]:
-        shared = self._table.lookup(found.ids)
-        out = []
-        for model, rows in zip(self._models, self._maps):
-            mine = rows.take(shared)
-            out.append(model.with_shape(mine[mine >= 0], found))
-        return out
+    def find(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> Found:
+        """Look a normalised text up (`raw = gram_ids(text[:400])` and `ids = distinct(raw)` when known)."""
+        if raw is None:
+            raw = gram_ids(text[:MAX_CHARS])
+        if ids is None:
+            ids = distinct(raw)
+        found = feature_ids(text, raw, ids) if self._matrix is not None else FeatureIds(ids, ("", ""))
+        needles = found.ids
+        pos = self._keys.searchsorted(needles)
+        hit = self._keys.take(pos) == needles
+        n = len(ids)  # the plain grams come first; only they can be keywords
+        keywords = self._keyword.take(pos[:n][hit[:n]])
+        keywords = keywords[keywords >= 0].tolist()
+        if self._matrix is None:
+            return Found(keywords, [None] * len(self._models))
+        places = pos[hit]
+        shape = [p for p in map(self._shape_at.get, found.shape) if p is not None]
+        if shape:
+            places = np.concatenate((places, np.array(shape, dtype=np.int64)))
+        sums = np.add.reduce(self._matrix.take(places, axis=0), axis=0)  # = .sum(axis=0), without its wrapper
+        fired: list[Fired | None] = []
+        for entry in self._models:
+            if entry is None:
+                fired.append(None)
+                continue
+            model, column, rows = entry
+            width = len(model.classes)
+            count = sums[column + width]
+            mine = rows.take(places)
+            mine = np.sort(mine[mine >= 0])  # in row order, as `rows` gives them: evidence ties break the same way
+            if count:
+                logits = model.bias + sums[column:column + width] / math.sqrt(count)
+            else:
+                logits = model.bias.copy()
+            fired.append(Fired(logits, mine))
+        return Found(keywords, fired)

@@ -139,12 +139,17 @@ class KeywordIndex:
                 self._extra[pairs[key]] = j
             else:
                 pairs[key] = len(self._short) + j
+        self.id_values = pairs  # gram id -> value, for a table shared with the models (model.FeatureLookup)
         self._table = IdTable(pairs.items())
 
     def find(self, text: str, ids: np.ndarray) -> list[str]:
         """The distinct keywords present in `text` (whose distinct 1-3 gram ids, from `distinct(gram_ids(text))`, are `ids`)."""
+        return self.from_values(text, self._table.lookup(ids).tolist())
+
+    def from_values(self, text: str, values: list[int]) -> list[str]:
+        """The distinct keywords present in `text`, from the `id_values` of its distinct 1-3 grams that have one."""
         short, n_short, found = self._short, len(self._short), []
-        for i in self._table.lookup(ids).tolist():
+        for i in values:
             if i < n_short:
                 found.append(short[i])
                 j = self._extra.get(i)
@@ -241,3 +246,59 @@ def interior_typo(span: str, keyword: str) -> bool:
     """True when span and keyword differ only inside (not at the first or last character): 煤汽味 for 煤气味."""
     diff = [i for i, (a, b) in enumerate(zip(span, keyword)) if a != b]
     return len(diff) == 1 and 0 < diff[0] < len(keyword) - 1
+
+
+def required_any(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings of which every match of `pattern` contains at least one, or None when none can be read off.
+
+    The classifier runs a pattern only on a text that holds one of them (`'电梯' in text` costs a tenth of the
+    search): the longest run of literal characters in the pattern's top-level sequence, or a group of
+    alternatives that each have one (`(煤气|燃气|天然气)`), or a character class (`[不没]`), whichever is longest.
+    """
+    if pattern.flags & ~(re.UNICODE | re.DOTALL | re.MULTILINE):  # IGNORECASE, VERBOSE …: do not guess
+        return None
+    try:
+        from re import _parser as sre_parse  # the stdlib's own regex parser
+        from re._constants import BRANCH, IN, LITERAL, SUBPATTERN
+    except ImportError:  # pragma: no cover - before Python 3.11
+        return None
+    try:
+        items = list(sre_parse.parse(pattern.pattern))
+    except Exception:  # pragma: no cover - the pattern compiled, so it parses
+        return None
+
+    def literal_runs(sequence: list) -> list[str]:
+        runs, run = [], ""
+        for op, arg in sequence:
+            if op is LITERAL:
+                run += chr(arg)
+            else:
+                if run:
+                    runs.append(run)
+                run = ""
+        return runs + [run] if run else runs
+
+    def options(op, arg) -> tuple[str, ...] | None:
+        if op is IN and arg and all(o is LITERAL for o, _ in arg):
+            return tuple(chr(a) for _, a in arg)
+        if op is SUBPATTERN and not arg[1] and not arg[2]:  # a group with no inline flags
+            body = list(arg[3])
+            if len(body) == 1 and body[0][0] is BRANCH:
+                found = []
+                for alternative in body[0][1][1]:
+                    runs = literal_runs(list(alternative))
+                    if not runs:
+                        return None
+                    found.append(max(runs, key=len))
+                return tuple(found)
+            if len(body) == 1:
+                return options(*body[0])
+            runs = literal_runs(body)
+            return (max(runs, key=len),) if runs else None
+        return None
+
+    candidates = [(run,) for run in literal_runs(items)]
+    candidates += [o for o in (options(op, arg) for op, arg in items) if o]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda strings: (min(map(len, strings)), -len(strings)))

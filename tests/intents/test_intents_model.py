@@ -22,14 +22,36 @@ def test_rows_match_string_features(model: NgramModel, text: str) -> None:
     assert model.rows(norm).tolist() == expected
 
 
-def test_a_shared_lookup_finds_each_models_own_rows(model: NgramModel) -> None:
+def test_one_lookup_finds_the_keywords_and_each_models_own_rows_and_logits(model: NgramModel) -> None:
+    import numpy as np
+
     from intents.api import load_department_model
-    from intents.model import SharedLookup, feature_ids
+    from intents.model import FeatureLookup
+    from intents.rules import PACKAGE_RULES_DIR, load_rules
+    from intents.text import distinct, gram_ids
 
     department = load_department_model()
-    shared = SharedLookup([model, department])
-    for text in TEXTS:
-        norm = normalize(text)
-        found = feature_ids(norm)
-        both = shared.rows(found)
-        assert [r.tolist() for r in both] == [model.rows(norm).tolist(), department.rows(norm).tolist()]
+    index = load_rules(PACKAGE_RULES_DIR).index
+    for models in ([model, department], [model, None], [None, department], [None, None]):
+        lookup = FeatureLookup(index, models)
+        for text in TEXTS + ["", "?", "电梯困人了"]:
+            norm = normalize(text)
+            found = lookup.find(norm)
+            ids = distinct(gram_ids(norm[:400]))
+            assert sorted(index.from_values(norm[:400], found.keywords)) == sorted(index.find(norm[:400], ids))
+            for mine, fired in zip(models, found.models):
+                if mine is None:
+                    assert fired is None
+                    continue
+                logits, rows = mine.logits(norm)
+                assert fired.rows.tolist() == rows.tolist()
+                assert np.allclose(fired.logits, logits, rtol=0, atol=1e-12)
+
+
+def test_edge_grams_of_every_length_match_the_string_features(model: NgramModel) -> None:
+    """The cached edge positions (model._edge_plan) give the same rows as the string features at each length."""
+    base = "请问我们小区门口的道路坑洼不平什么时候能修好？" * 20
+    for n in list(range(0, 45)) + [398, 399, 400, 401, 402, 450]:
+        norm = normalize(base[:n])
+        expected = sorted({model.vocab[f] for f in features(norm) if f in model.vocab})
+        assert model.rows(norm).tolist() == expected, n
