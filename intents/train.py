@@ -34,8 +34,9 @@ def fit(feature_sets: list[set[str]], labels: list[int], c: float | None = None,
     the features scaled by that class's naive-Bayes log-count ratio r_c (Wang & Manning 2012); the class score is
     sum_j w_cj * r_cj * x_j + b_c, so the table stores w_cj * r_cj and inference is the same for both.
     With max_features, keep the features whose class weights differ most and fit again on those alone:
-    a small vocabulary keeps lookups in cache and the weights file small. `balance` (lr only) weighs each example
-    by (share a class would have if all were equal / its class's share) ** balance: 0 plain, 1 fully balanced.
+    a small vocabulary keeps lookups in cache and the weights file small. `balance` weighs each example
+    by (share a class would have if all were equal / its class's share) ** balance: 0 plain, 1 fully balanced
+    (for nbsvm it weighs each one-vs-rest loss).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
@@ -65,7 +66,7 @@ def _fit_vocab(feature_sets: list[set[str]], labels: list[int], grams: list[str]
         idx = [vocab[g] for g in feats if g in vocab]
         rows += [r] * len(idx)
         cols += idx
-        vals += [1.0 / math.sqrt(len(idx))] * len(idx)
+        vals += [1.0 / math.sqrt(len(idx))] * len(idx) if idx else []  # a text none of whose features was kept
     x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(feature_sets), len(vocab)))
     y = np.asarray(labels)
     fitter = _nbsvm if method == "nbsvm" else _multinomial
@@ -107,7 +108,8 @@ def log_count_ratios(x, y: np.ndarray, k: int, alpha: float = 1.0) -> np.ndarray
 
 
 def _nbsvm(x, y: np.ndarray, c: float, max_iter: int, k: int, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NBSVM with a logistic loss, one-vs-rest, folded into one table: weights[j, c] = w_cj r_cj (`sample` unused)."""
+    """NBSVM with a logistic loss, one-vs-rest, folded into one table: weights[j, c] = w_cj r_cj; each example's
+    loss is weighted by `sample` (all ones unless `balance` is set)."""
     from scipy import sparse
     from scipy.optimize import minimize
 
@@ -120,8 +122,8 @@ def _nbsvm(x, y: np.ndarray, c: float, max_iter: int, k: int, sample: np.ndarray
 
         def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
             z = xk @ w[:d] + w[d]
-            value = np.sum(np.logaddexp(0.0, z) - t * z) / n + 0.5 * (w[:d] @ w[:d]) / (c * n)
-            g = (0.5 * (1.0 + np.tanh(0.5 * z)) - t) / n  # sigmoid(z) - t, without overflow
+            value = np.sum(sample * (np.logaddexp(0.0, z) - t * z)) / n + 0.5 * (w[:d] @ w[:d]) / (c * n)
+            g = sample * (0.5 * (1.0 + np.tanh(0.5 * z)) - t) / n  # sigmoid(z) - t, without overflow
             return value, np.concatenate([xk.T @ g + w[:d] / (c * n), [g.sum()]])
 
         result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
