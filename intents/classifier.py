@@ -54,7 +54,7 @@ class Classifier:
 
     # ---- matching -------------------------------------------------------------------------------
     def _negated(self, rule: Rule, text: str, pos: int) -> bool:
-        if rule.intent not in ("emergency", "police"):
+        if rule not in self._alarms:
             return False
         before = text[max(0, pos - 2):pos]
         return any(n in before for n in self.settings["negators"])

@@ -198,10 +198,9 @@ class Found(NamedTuple):
 class FeatureLookup:
     """The rules' keywords and several models' features in one sorted id table, so that a text is looked up once.
 
-    Each model's weights are copied into one matrix, a block of columns per model (its classes and a column of
-    ones that counts the features it knows), so a text's logits for every model come from one `take` and one sum:
-    the same numbers as each model's own `logits(text)`, from one lookup instead of one per model and one for the
-    keywords.
+    Each model's weights are copied into one matrix, a block of columns per model (zeros where it lacks a
+    feature), so a text's logits for every model come from one `take` and one sum: the same numbers as each model's
+    own `logits(text)`, from one lookup instead of one per model and one for the keywords.
     """
 
     def __init__(self, keywords: KeywordIndex, models: list[NgramModel | None]):
@@ -212,7 +211,7 @@ class FeatureLookup:
         shapes = sorted({g for m in present for g in m.special})
         self._shape_at = {g: len(keys) + s for s, g in enumerate(shapes)}
         total = len(keys) + len(shapes)
-        self._keys = np.array(keys + [2 ** 64 - 1], dtype=np.uint64)  # a sentinel, as in IdTable
+        self._table = IdTable((k, j) for j, k in enumerate(keys))  # a text's id's position is its place
         self._keyword = np.full(len(keys), -1, dtype=np.int64)
         for k, value in keywords.id_values.items():
             self._keyword[at[k]] = value
@@ -228,13 +227,12 @@ class FeatureLookup:
                 rows[at[k]] = row
             for g, row in m.special.items():
                 rows[self._shape_at[g]] = row
-            block = np.zeros((total, len(m.classes) + 1))
+            block = np.zeros((total, len(m.classes)))
             have = rows >= 0
-            block[have, :-1] = m.weights[rows[have]]
-            block[have, -1] = 1.0
+            block[have] = m.weights[rows[have]]
             blocks.append(block)
             self._models.append((m, column, rows))
-            column += len(m.classes) + 1
+            column += len(m.classes)
         self._matrix = np.ascontiguousarray(np.hstack(blocks)) if blocks else None
 
     def find(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> Found:
@@ -243,14 +241,12 @@ class FeatureLookup:
             raw = gram_ids(text[:MAX_CHARS])
         if ids is None:
             ids = distinct(raw)
-        found = feature_ids(text, raw, ids) if self._matrix is not None else FeatureIds(ids, ("", ""))
-        needles = found.ids
-        pos = self._keys.searchsorted(needles)
-        hit = self._keys.take(pos) == needles
+        found = feature_ids(text, raw, ids) if self._matrix is not None else None  # the models' needles
+        pos, hit = self._table.positions(ids if found is None else found.ids)
         n = len(ids)  # the plain grams come first; only they can be keywords
         keywords = self._keyword.take(pos[:n][hit[:n]])
         keywords = keywords[keywords >= 0].tolist()
-        if self._matrix is None:
+        if found is None:
             return Found(keywords, [None] * len(self._models))
         places = pos[hit]
         shape = [p for p in map(self._shape_at.get, found.shape) if p is not None]
@@ -264,11 +260,10 @@ class FeatureLookup:
                 continue
             model, column, rows = entry
             width = len(model.classes)
-            count = sums[column + width]
             mine = rows.take(places)
             mine = np.sort(mine[mine >= 0])  # in row order, as `rows` gives them: evidence ties break the same way
-            if count:
-                logits = model.bias + sums[column:column + width] / math.sqrt(count)
+            if len(mine):
+                logits = model.bias + sums[column:column + width] / math.sqrt(len(mine))
             else:
                 logits = model.bias.copy()
             fired.append(Fired(logits, mine))

@@ -110,10 +110,15 @@ class IdTable:
         self.keys = np.array(keys + [2 ** 64 - 1], dtype=np.uint64)
         self.values = np.array([table[k] for k in keys] + [-1], dtype=np.int64)
 
+    def positions(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each id's position among the sorted keys, and whether the id is there."""
+        pos = self.keys.searchsorted(ids)
+        return pos, self.keys.take(pos) == ids
+
     def lookup(self, ids: np.ndarray) -> np.ndarray:
         """The values of the ids that are in the table (repeats kept)."""
-        pos = self.keys.searchsorted(ids)
-        return self.values[pos[self.keys[pos] == ids]]
+        pos, hit = self.positions(ids)
+        return self.values[pos[hit]]
 
 
 class KeywordIndex:
