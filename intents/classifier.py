@@ -11,8 +11,7 @@ from typing import Any
 
 from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions,
-                          required_any, tokens)
+from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -45,8 +44,8 @@ class Classifier:
                                     for d in self._departments] if department_model is not None else []
         # a message's grams are looked up once, in one table for the keywords and both models
         self._lookup = FeatureLookup(rules.index, [model, department_model])
-        # each pattern with the strings one of which a text must hold for it to match (None: always search)
-        self._patterns = tuple((r, p, required_any(p)) for r in rules.rules for p in r.patterns)
+        # the patterns searched whatever the text; the others only when the lookup found one of their literals
+        self._ungated = tuple(n for n, (_, _, needs) in enumerate(rules.patterns) if needs is None)
         self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
@@ -64,6 +63,7 @@ class Classifier:
         category_hits: dict[Category, dict[str, float]] = defaultdict(dict)
         department_hits: dict[str, list[str]] = defaultdict(list)
         urgent: list[str] = []
+        gated = set(self._ungated)  # the patterns to search: their literals are in the text
         payloads, alarms = self.rules.index.payloads, self._alarms
         for keyword in self.rules.index.from_values(text, keywords):
             for kind, owner in payloads[keyword]:
@@ -74,11 +74,13 @@ class Classifier:
                     category_hits[owner][keyword] = float(len(keyword))
                 elif kind == "department":
                     department_hits[owner].append(keyword)
+                elif kind == "pattern":
+                    gated.add(owner)
                 else:
                     urgent.append(keyword)
-        for rule, pattern, needs in self._patterns:
-            if needs is not None and not any(s in text for s in needs):
-                continue
+        patterns = self.rules.patterns
+        for number in sorted(gated):  # rule order, so evidence keeps its order
+            rule, pattern, _ = patterns[number]
             found = pattern.search(text)
             if found and not self._negated(rule, text, found.start()):
                 rule_hits[rule].append((found.group(0), 1.0, False))

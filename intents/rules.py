@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from intents.text import FuzzyLookup, KeywordIndex
+from intents.text import FuzzyLookup, KeywordIndex, required_any
 from intents.types import HANDLER_TYPES, INTENTS, SLA_HOURS, Category
 
 RULE_FILES = ("intents.yaml", "taxonomy.yaml", "userdict.txt")
@@ -47,6 +47,10 @@ class RuleSet:
     index: KeywordIndex = field(repr=False)
     fuzzy: FuzzyLookup = field(repr=False)
     fuzzy_payloads: dict[str, list[tuple[str, Any]]] = field(repr=False)
+    # every rule pattern in rule order, with the literals one of which a text must hold for it to match (None: no
+    # such literals; the pattern is always searched). The literals are keywords of `index` with payload
+    # ("pattern", position here), so the one lookup of a text's grams also says which patterns to search.
+    patterns: tuple[tuple[Rule, re.Pattern[str], tuple[str, ...] | None], ...] = field(default=(), repr=False)
 
     def category(self, name: str) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -172,9 +176,13 @@ def load_rules(directory: str | Path) -> RuleSet:
     for name, keywords in departments.items():
         entries.extend((keyword, ("department", name)) for keyword in keywords)
     entries.extend((keyword, ("urgent", None)) for keyword in settings["high_urgency"])
+    patterns = tuple((rule, pattern, required_any(pattern)) for rule in rules for pattern in rule.patterns)
+    for number, (_, _, needs) in enumerate(patterns):
+        entries.extend((literal, ("pattern", number)) for literal in dict.fromkeys(needs or ()))
     return RuleSet(directory=directory, settings=settings, rules=rules, categories=categories,
                    departments=departments, userdict=directory / "userdict.txt", index=KeywordIndex(entries),
-                   fuzzy=FuzzyLookup(fuzzy_payloads), fuzzy_payloads=fuzzy_payloads)
+                   fuzzy=FuzzyLookup(fuzzy_payloads), fuzzy_payloads=fuzzy_payloads,
+                   patterns=patterns)
 
 
 def rule_files_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]:
