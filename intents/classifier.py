@@ -145,7 +145,7 @@ class Classifier:
                                      **{reply_key: self.settings["replies"].get(special)})
         short = self._short_intent(norm, matched, intent_scores)
         if short is not None:
-            p3, share, _ = self._main_probs(norm, rows, intent_scores)
+            p3, share = self._main_probs(norm, rows, intent_scores)
             rest = {name: 0.1 * p for name, p in self._four(p3, share).items()}
             return self._decided(short, norm, evidence, category, department, matched, confidence=0.9, rest=rest)
         return self._main(norm, rows, intent_scores, evidence, category, department, matched)
@@ -168,14 +168,13 @@ class Classifier:
                 return intent
         return None
 
-    def _main_probs(self, text: str, rows: ModelRows, intent_scores: dict[str, float]) -> tuple[list[float], float, list[int]]:
-        """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores),
-        the complaint share of complaint_or_request, and the model features that fired."""
+    def _main_probs(self, text: str, rows: ModelRows, intent_scores: dict[str, float]) -> tuple[list[float], float]:
+        """Probabilities of question / complaint_or_request / suggestion (model logits + blend × rule scores), and
+        the complaint share of complaint_or_request."""
         rq, rc, rs, rg = (intent_scores.get(i, 0.0) for i in MAIN_INTENTS)
         rules3 = [rq, rc + rs, rg]
-        idx: list[int] = []
         if self.model is not None:
-            logits, idx = rows[0]
+            logits = rows[0].logits
             # the model learnt from letters (mean 168 characters): on a one-line chat message the rules lead
             trust = min(1.0, len(text) / float(self.settings.get("model_full_len", 1)))
             blend = trust * float(self.settings.get("blend", 1.0)) + (1 - trust) * float(self.settings.get("short_blend", 1.0))
@@ -184,7 +183,7 @@ class Classifier:
             temperature = float(self.settings.get("rules_temperature", 1.0))
             combined = [r / temperature for r in rules3]
         share = 1.0 / (1.0 + math.exp(-(rc - rs))) if (rc or rs) else 0.5
-        return _softmax(combined), share, idx
+        return _softmax(combined), share
 
     @staticmethod
     def _four(p3: list[float], share: float) -> dict[str, float]:
@@ -193,10 +192,10 @@ class Classifier:
 
     def _main(self, text: str, rows: ModelRows, intent_scores: dict[str, float], evidence: list, category: Category | None,
               department: str | None, matched: dict) -> Classification:
-        p3, share, idx = self._main_probs(text, rows, intent_scores)
+        p3, share = self._main_probs(text, rows, intent_scores)
         best3 = max(range(3), key=p3.__getitem__)
         if self.model is not None:
-            evidence.extend(self.model.top_features(idx, best3))
+            evidence.extend(rows[0].top_features(best3))
         scores = self._four(p3, share)
         if best3 == 1:
             intent = "complaint" if share >= 0.5 else "service_request"
@@ -260,8 +259,7 @@ class Classifier:
         for name, keywords in matched["departments"].items():  # a category's keyword counts for its own department
             count = sum(1 for k in keywords if k not in claimed)
             rule[name] = rule.get(name, 0.0) + float(settings.get("department_keyword_weight", 2.0)) * count
-        logits, rows = fired
-        logits = logits.tolist()  # Python floats: the same numbers, cheaper to index thirteen times
+        logits = fired.logits.tolist()  # Python floats: the same numbers, cheaper to index thirteen times
         trust = min(1.0, len(text) / float(settings.get("model_full_len", 1)))
         blend = trust * float(settings.get("department_blend", 0.2)) + (1 - trust) * float(settings.get("short_blend", 1.0))
         known = [logits[k] for k in self._department_columns if k >= 0]
@@ -275,7 +273,7 @@ class Classifier:
         column = self._department_columns[best]
         evidence.append({"rule": "model.department", "department": departments[best], "weight": round(probs[best], 3)})
         if column >= 0:
-            for item in self.department_model.top_features(rows, column, n=3):
+            for item in fired.top_features(column, n=3):
                 evidence.append({**item, "rule": "model.department_ngram"})
         return departments[best]
 

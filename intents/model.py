@@ -41,10 +41,23 @@ def edge_features(text: str) -> set[str]:
 class FeatureIds(NamedTuple):
     """A text's feature ids, the same for every model: its distinct 1-3 grams then its edge grams (first / last 20
     characters, tagged into namespaces 1 and 2), two sorted runs of distinct ids (sorted needles make np.searchsorted
-    faster), and its shape features."""
+    faster), then the ids of its two shape features (`shape_id`)."""
 
     ids: np.ndarray
-    shape: tuple[str, str]
+
+
+# the shape features (#q0-#q3: question marks, #len0-#len8: length / 50) get ids from 2**63 up: gram ids, plain or
+# tagged, are below 2**63, so they can never collide
+SHAPE_BASE = 1 << 63
+_SHAPE_LEN = 16  # #len{b} is SHAPE_BASE + 16 + b, #q{q} is SHAPE_BASE + q
+
+
+def shape_id(feature: str) -> int | None:
+    """The id of a shape feature string (#q1, #len3), None for any other string."""
+    for mark, offset in (("#q", 0), ("#len", _SHAPE_LEN)):
+        if feature.startswith(mark) and feature[len(mark):].isdigit():
+            return SHAPE_BASE + offset + int(feature[len(mark):])
+    return None
 
 
 @lru_cache(maxsize=None)
@@ -79,8 +92,9 @@ def feature_ids(text: str, raw: np.ndarray | None = None, ids: np.ndarray | None
     if not inside:  # the last 20 characters of a long letter lie beyond the 400 that `raw` covers
         edges = np.concatenate((edges, gram_ids(text[-EDGE:])))
     edges = edges * np.uint64(ID_MIX) + tags  # = tagged_ids(head, 1) ++ tagged_ids(tail, 2), then masked below
-    return FeatureIds(np.concatenate((ids, distinct(edges & np.uint64(ID_MASK)))),
-                      ("#q%d" % min(text.count("?"), 3), "#len%d" % min(len(text) // 50, 8)))
+    shape = np.array((SHAPE_BASE + min(text.count("?"), 3), SHAPE_BASE + _SHAPE_LEN + min(len(text) // 50, 8)),
+                     dtype=np.uint64)  # = shape_id("#q…"), shape_id("#len…")
+    return FeatureIds(np.concatenate((ids, distinct(edges & np.uint64(ID_MASK)), shape)))
 
 
 class NgramModel:
@@ -97,7 +111,6 @@ class NgramModel:
         # letter's ~500 grams are found with one np.searchsorted instead of ~500 dict probes
         self.id_pairs = self._id_pairs(vocab)
         self._table = IdTable(self.id_pairs)
-        self.special = {g: i for g, i in vocab.items() if g.startswith("#")}
         self._weights = np.ascontiguousarray(weights)
         push = weights - weights.mean(axis=1, keepdims=True)  # how much each feature favours each class
         self._push = [np.ascontiguousarray(push[:, k]) for k in range(push.shape[1])]  # one column per class
@@ -112,6 +125,8 @@ class NgramModel:
             for mark, tag in (("^", 1), ("$", 2)):
                 if g.startswith(mark) and 2 <= len(g) <= 4:
                     pairs.append((tagged_id(gram_id(g[1:]), tag), i))
+            if (shape := shape_id(g)) is not None:
+                pairs.append((shape, i))
         if len({k for k, _ in pairs}) != len(pairs):
             raise ValueError("feature ids collide; change text.ID_MIX")  # ~1e-10 chance; checked, not assumed
         return pairs
@@ -137,23 +152,10 @@ class NgramModel:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
-    def rows(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None,
-             found: FeatureIds | None = None) -> np.ndarray:
-        """Rows of the distinct features of a normalised text that the model knows (sorted).
-
-        The classifier passes what it already has: `raw = gram_ids(text[:400])`, `ids = distinct(raw)` and, as it
-        has two models, the text's `feature_ids` (computed once for both).
-        """
-        if found is None:
-            found = feature_ids(text, raw, ids)
-        return self.with_shape(self._table.lookup(found.ids), found)
-
-    def with_shape(self, rows: np.ndarray, found: FeatureIds) -> np.ndarray:
-        """`rows` (found by id) with the rows of the text's shape features, distinct and sorted."""
-        extra = [i for i in map(self.special.get, found.shape) if i is not None]
-        if extra:
-            rows = np.concatenate((rows, np.array(extra, dtype=np.int64)))
-        return distinct(rows)
+    def rows(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the distinct features of a normalised text that the model knows (sorted); `raw =
+        gram_ids(text[:400])` and `ids = distinct(raw)` when known. (The classifier uses FeatureLookup instead.)"""
+        return distinct(self._table.lookup(feature_ids(text, raw, ids).ids))  # "#q1" is a gram and a shape feature
 
     def indices(self, text: str) -> list[int]:
         return self.rows(text).tolist()
@@ -172,19 +174,57 @@ class NgramModel:
         """The n-grams that pushed hardest towards `klass` (weight relative to the mean over classes)."""
         if not len(rows):
             return []
-        push = self._push[klass].take(rows)
-        order = (-push).argsort()[:n] if len(rows) <= n else (-push).argpartition(n)[:n]
-        scale = 1.0 / math.sqrt(len(rows))
-        top = sorted(zip((push.take(order) * scale).tolist(), rows.take(order).tolist()), reverse=True)
-        return [{"rule": "model.ngram", "feature": self.names[row], "toward": self.classes[klass],
-                 "weight": round(weight, 3)} for weight, row in top if weight > 0]
+        return _top(self, self._push[klass].take(rows), rows, klass, n, len(rows))
+
+
+_SMALLEST = float(np.nextafter(0.0, 1.0))
+
+
+def _top(model: NgramModel, push: np.ndarray, rows: np.ndarray | Any, klass: int, n: int, count: int) -> list[dict[str, Any]]:
+    """Evidence items for the n largest positive `push` values, largest first; among equal values the higher row
+    wins, so the items depend on the features alone, not on their order. `rows` are the rows of `push`'s features,
+    or a function from positions in `push` to rows (called for the few candidates only)."""
+    cut = _SMALLEST if len(push) <= n else max(float(np.partition(push, len(push) - n)[len(push) - n]), _SMALLEST)
+    keep = np.flatnonzero(push >= cut)  # every value tied with the n-th largest stays a candidate
+    found = rows(keep) if callable(rows) else rows.take(keep)
+    scale = 1.0 / math.sqrt(count)
+    top = sorted(zip((push.take(keep) * scale).tolist(), found.tolist()), reverse=True)[:n]
+    return [{"rule": "model.ngram", "feature": model.names[row], "toward": model.classes[klass],
+             "weight": round(weight, 3)} for weight, row in top if weight > 0]
+
+
+class PlacedModel(NamedTuple):
+    """A model as FeatureLookup sees it: its row at each place of the lookup's table (-1: none), and each class's
+    push (weight minus the row's mean weight; 0 where the model has no row) at each place."""
+
+    model: NgramModel
+    column: int
+    row_at: np.ndarray
+    push_at: tuple[np.ndarray, ...]
 
 
 class Fired(NamedTuple):
-    """What one model makes of a text: its class logits and the rows of the text's features it knows (distinct)."""
+    """What one model makes of a text looked up by FeatureLookup: its class logits, the number of the text's
+    features it knows, and (for evidence) the places of the text's features in the lookup's table."""
 
     logits: np.ndarray
-    rows: np.ndarray
+    count: int
+    places: np.ndarray
+    placed: PlacedModel
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The rows of the model's features that fired, sorted (as `NgramModel.rows` gives them)."""
+        mine = self.placed.row_at.take(self.places)
+        return distinct(mine[mine >= 0])
+
+    def top_features(self, klass: int, n: int = 5) -> list[dict[str, Any]]:
+        """The same items as `model.top_features(self.rows, klass, n)`."""
+        if not self.count:
+            return []
+        row_at, places = self.placed.row_at, self.places
+        return _top(self.placed.model, self.placed.push_at[klass].take(places),
+                    lambda keep: row_at.take(places.take(keep)), klass, n, self.count)
 
 
 class Found(NamedTuple):
@@ -198,41 +238,40 @@ class Found(NamedTuple):
 class FeatureLookup:
     """The rules' keywords and several models' features in one sorted id table, so that a text is looked up once.
 
-    Each model's weights are copied into one matrix, a block of columns per model (zeros where it lacks a
-    feature), so a text's logits for every model come from one `take` and one sum: the same numbers as each model's
-    own `logits(text)`, from one lookup instead of one per model and one for the keywords.
+    Each model's weights are copied into one matrix, a block of columns per model (zeros where it lacks a feature),
+    followed by a column of ones where it has the feature (so the sum counts its features); a text's logits for every model come from one `take` and one sum: the same numbers as each
+    model's own `logits(text)`, from one lookup instead of one per model and one for the keywords.
     """
 
     def __init__(self, keywords: KeywordIndex, models: list[NgramModel | None]):
         present = [m for m in models if m is not None]
         keys = sorted(set(keywords.id_values) | {k for m in present for k, _ in m.id_pairs})
         at = {k: j for j, k in enumerate(keys)}
-        # the shape features (#q1, #len3) are not looked up by id: they get places after the ids
-        shapes = sorted({g for m in present for g in m.special})
-        self._shape_at = {g: len(keys) + s for s, g in enumerate(shapes)}
-        total = len(keys) + len(shapes)
         self._table = IdTable((k, j) for j, k in enumerate(keys))  # a text's id's position is its place
         self._keyword = np.full(len(keys), -1, dtype=np.int64)
         for k, value in keywords.id_values.items():
             self._keyword[at[k]] = value
         blocks: list[np.ndarray] = []
-        self._models: list[tuple[NgramModel, int, np.ndarray] | None] = []
+        self._models: list[PlacedModel | None] = []
         column = 0
         for m in models:
             if m is None:
                 self._models.append(None)
                 continue
-            rows = np.full(total, -1, dtype=np.int64)  # the model's row of each place, -1 where it has none
+            rows = np.full(len(keys), -1, dtype=np.int64)  # the model's row of each place, -1 where it has none
             for k, row in m.id_pairs:
                 rows[at[k]] = row
-            for g, row in m.special.items():
-                rows[self._shape_at[g]] = row
-            block = np.zeros((total, len(m.classes)))
+            width = len(m.classes)
+            block = np.zeros((len(keys), width + 1))
             have = rows >= 0
-            block[have] = m.weights[rows[have]]
+            block[have, :width] = m.weights[rows[have]]
+            block[have, width] = 1.0
             blocks.append(block)
-            self._models.append((m, column, rows))
-            column += len(m.classes)
+            push = np.zeros((len(keys), width))
+            push[have] = m.weights[rows[have]] - m.weights.mean(axis=1, keepdims=True)[rows[have]]
+            self._models.append(PlacedModel(m, column, rows, tuple(np.ascontiguousarray(push[:, k])
+                                                                   for k in range(width))))
+            column += width + 1
         self._matrix = np.ascontiguousarray(np.hstack(blocks)) if blocks else None
 
     def find(self, text: str, raw: np.ndarray | None = None, ids: np.ndarray | None = None) -> Found:
@@ -241,30 +280,24 @@ class FeatureLookup:
             raw = gram_ids(text[:MAX_CHARS])
         if ids is None:
             ids = distinct(raw)
-        found = feature_ids(text, raw, ids) if self._matrix is not None else None  # the models' needles
-        pos, hit = self._table.positions(ids if found is None else found.ids)
+        needles = feature_ids(text, raw, ids).ids if self._matrix is not None else ids
+        pos, hit = self._table.positions(needles)
         n = len(ids)  # the plain grams come first; only they can be keywords
         keywords = self._keyword.take(pos[:n][hit[:n]])
         keywords = keywords[keywords >= 0].tolist()
-        if found is None:
+        if self._matrix is None:
             return Found(keywords, [None] * len(self._models))
         places = pos[hit]
-        shape = [p for p in map(self._shape_at.get, found.shape) if p is not None]
-        if shape:
-            places = np.concatenate((places, np.array(shape, dtype=np.int64)))
-        sums = np.add.reduce(self._matrix.take(places, axis=0), axis=0)  # = .sum(axis=0), without its wrapper
+        taken = self._matrix.take(places, axis=0)
+        sums = np.add.reduce(taken, axis=0)  # = .sum(axis=0), without its wrapper
         fired: list[Fired | None] = []
-        for entry in self._models:
-            if entry is None:
+        for placed in self._models:
+            if placed is None:
                 fired.append(None)
                 continue
-            model, column, rows = entry
-            width = len(model.classes)
-            mine = rows.take(places)
-            mine = np.sort(mine[mine >= 0])  # in row order, as `rows` gives them: evidence ties break the same way
-            if len(mine):
-                logits = model.bias + sums[column:column + width] / math.sqrt(len(mine))
-            else:
-                logits = model.bias.copy()
-            fired.append(Fired(logits, mine))
+            column, width = placed.column, len(placed.model.classes)
+            count = int(sums[column + width])  # a sum of ones: exact
+            bias = placed.model.bias
+            logits = bias + sums[column:column + width] / math.sqrt(count) if count else bias.copy()
+            fired.append(Fired(logits, count, places, placed))
         return Found(keywords, fired)

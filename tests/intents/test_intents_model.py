@@ -55,3 +55,30 @@ def test_edge_grams_of_every_length_match_the_string_features(model: NgramModel)
         norm = normalize(base[:n])
         expected = sorted({model.vocab[f] for f in features(norm) if f in model.vocab})
         assert model.rows(norm).tolist() == expected, n
+
+
+def test_evidence_from_the_lookup_is_the_models_own_and_does_not_depend_on_feature_order(model: NgramModel) -> None:
+    """Fired.top_features (from the lookup's places) gives the items model.top_features gives from the sorted rows,
+    and shuffling the rows changes nothing: ties between equal weights are broken by row, not by position."""
+    import numpy as np
+
+    from intents.api import load_department_model
+    from intents.model import FeatureLookup
+    from intents.rules import PACKAGE_RULES_DIR, load_rules
+
+    department = load_department_model()
+    lookup = FeatureLookup(load_rules(PACKAGE_RULES_DIR).index, [model, department])
+    shuffle = np.random.default_rng(3).permutation
+    compared = 0
+    for text in TEXTS + ["", "电梯困人了", "近几年小区停车越来越难，建议规划停车位"]:
+        norm = normalize(text)
+        for mine, fired in zip((model, department), lookup.find(norm).models):
+            rows = mine.rows(norm)
+            for klass in range(len(mine.classes)):
+                for n in (1, 3, 5):
+                    expected = mine.top_features(rows, klass, n)
+                    assert fired.top_features(klass, n) == expected
+                    if len(rows):
+                        assert mine.top_features(shuffle(rows), klass, n) == expected
+                    compared += bool(expected)
+    assert compared > 50
