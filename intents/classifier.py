@@ -46,6 +46,11 @@ class Classifier:
         self._lookup = FeatureLookup(rules.index, [model, department_model])
         # the patterns searched whatever the text; the others only when the lookup found one of their literals
         self._ungated = tuple(n for n, (_, _, needs) in enumerate(rules.patterns) if needs is None)
+        # likewise for the `unless` guards: each rule's guards by number, and those searched whatever the text
+        self._guards: dict[Rule, tuple[tuple[int, re.Pattern[str]], ...]] = {r: () for r in rules.rules}
+        for n, (r, guard, _) in enumerate(rules.guards):
+            self._guards[r] += ((n, guard),)
+        self._unguarded = frozenset(n for n, (_, _, needs) in enumerate(rules.guards) if needs is None)
         self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
@@ -64,6 +69,7 @@ class Classifier:
         department_hits: dict[str, list[str]] = defaultdict(list)
         urgent: list[str] = []
         gated = set(self._ungated)  # the patterns to search: their literals are in the text
+        guarded = set(self._unguarded)  # the same for the guards
         payloads, alarms = self.rules.index.payloads, self._alarms
         for keyword in self.rules.index.from_values(text, keywords):
             for kind, owner in payloads[keyword]:
@@ -76,6 +82,8 @@ class Classifier:
                     department_hits[owner].append(keyword)
                 elif kind == "pattern":
                     gated.add(owner)
+                elif kind == "guard":
+                    guarded.add(owner)
                 else:
                     urgent.append(keyword)
         patterns = self.rules.patterns
@@ -86,7 +94,9 @@ class Classifier:
                 rule_hits[rule].append((found.group(0), 1.0, False))
         if len(text) <= self.settings.get("fuzzy_max_len", 80):
             self._fuzzy(text, rule_hits, category_hits)
-        fired = {rule: hits for rule, hits in rule_hits.items() if not any(u.search(text) for u in rule.unless)}
+        guards = self._guards
+        fired = {rule: hits for rule, hits in rule_hits.items()
+                 if not any(n in guarded and u.search(text) for n, u in guards[rule])}
         return {"rules": fired, "categories": category_hits, "departments": department_hits, "urgent": urgent}
 
     def _fuzzy(self, text: str, rule_hits: dict, category_hits: dict) -> None:

@@ -51,6 +51,8 @@ class RuleSet:
     # such literals; the pattern is always searched). The literals are keywords of `index` with payload
     # ("pattern", position here), so the one lookup of a text's grams also says which patterns to search.
     patterns: tuple[tuple[Rule, re.Pattern[str], tuple[str, ...] | None], ...] = field(default=(), repr=False)
+    # the same for every rule's `unless` guards (payload ("guard", position here))
+    guards: tuple[tuple[Rule, re.Pattern[str], tuple[str, ...] | None], ...] = field(default=(), repr=False)
 
     def category(self, name: str) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -177,12 +179,14 @@ def load_rules(directory: str | Path) -> RuleSet:
         entries.extend((keyword, ("department", name)) for keyword in keywords)
     entries.extend((keyword, ("urgent", None)) for keyword in settings["high_urgency"])
     patterns = tuple((rule, pattern, required_any(pattern)) for rule in rules for pattern in rule.patterns)
-    for number, (_, _, needs) in enumerate(patterns):
-        entries.extend((literal, ("pattern", number)) for literal in dict.fromkeys(needs or ()))
+    guards = tuple((rule, pattern, required_any(pattern)) for rule in rules for pattern in rule.unless)
+    for kind, gated in (("pattern", patterns), ("guard", guards)):
+        for number, (_, _, needs) in enumerate(gated):
+            entries.extend((literal, (kind, number)) for literal in dict.fromkeys(needs or ()))
     return RuleSet(directory=directory, settings=settings, rules=rules, categories=categories,
                    departments=departments, userdict=directory / "userdict.txt", index=KeywordIndex(entries),
                    fuzzy=FuzzyLookup(fuzzy_payloads), fuzzy_payloads=fuzzy_payloads,
-                   patterns=patterns)
+                   patterns=patterns, guards=guards)
 
 
 def rule_files_signature(directory: str | Path) -> tuple[tuple[str, int, int], ...]:

@@ -49,22 +49,25 @@ def test_a_pattern_never_matches_a_text_its_gate_turns_away() -> None:
 
 
 def test_the_one_lookup_picks_exactly_the_patterns_whose_literals_the_text_holds() -> None:
-    """The literals are keywords of the rules' index (payload ("pattern", n)): the patterns the classifier searches
-    are the ungated ones plus those the lookup of the text's grams finds, and nothing else."""
+    """The literals are keywords of the rules' index (payload ("pattern", n) or, for `unless` guards, ("guard", n)):
+    the patterns and guards the classifier searches are the ungated ones plus those the lookup of the text's grams
+    finds, and nothing else."""
     from intents.text import distinct, gram_ids
 
     rules = load_rules(PACKAGE_RULES_DIR)
     assert len(rules.patterns) == sum(len(r.patterns) for r in rules.rules)
-    texts = RESIDENT + ["电梯" * 300 + "困人", "查询 202612060001", "?", ""]
+    assert len(rules.guards) == sum(len(r.unless) for r in rules.rules)
+    texts = RESIDENT + ["电梯" * 300 + "困人", "查询 202612060001", "?", "", "如何预防燃气泄漏", "昨天电梯困人了"]
     if DEV.exists():
         with open(DEV, encoding="utf-8") as handle:
             texts = texts + [row["text"] for row in csv.DictReader(handle)]
-    searched = 0
+    searched = {"pattern": 0, "guard": 0}
     for text in (normalize(t)[:400] for t in texts):
         keywords = rules.index.find(text, distinct(gram_ids(text)))
-        found = {n for k in keywords for kind, n in rules.index.payloads[k] if kind == "pattern"}
-        found |= {n for n, (_, _, needs) in enumerate(rules.patterns) if needs is None}
-        expected = {n for n, (_, _, needs) in enumerate(rules.patterns) if needs is None or any(s in text for s in needs)}
-        assert found == expected, text
-        searched += len(found)
-    assert searched > len(texts)  # patterns are searched, not all skipped
+        for kind, gated in (("pattern", rules.patterns), ("guard", rules.guards)):
+            found = {n for k in keywords for what, n in rules.index.payloads[k] if what == kind}
+            found |= {n for n, (_, _, needs) in enumerate(gated) if needs is None}
+            expected = {n for n, (_, _, needs) in enumerate(gated) if needs is None or any(s in text for s in needs)}
+            assert found == expected, (kind, text)
+            searched[kind] += len(found)
+    assert min(searched.values()) > len(texts)  # patterns and guards are searched, not all skipped
