@@ -16,7 +16,8 @@ from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
 SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")
-_FILLER = re.compile(r"(?:你们|您们|大家|[\s\W_啊呀啦吧哦噢嗯呢哈嘛呗哇了的~您])+")  # 「谢谢你们」: only the thanks
+_FILLER_CHARS = "啊呀啦吧哦噢嗯呢哈嘛呗哇了的~您"
+_FILLER = re.compile(r"(?:你们|您们|大家|[\s\W_" + _FILLER_CHARS + "])+")  # 「谢谢你们」: only the thanks
 CACHE_MAX_LEN = 40  # messages this short are cached per Classifier (letters are not: they rarely repeat)
 CACHE_SIZE = 4096
 CLARIFY_ORDER = ("question", "complaint", "service_request", "suggestion")
@@ -52,6 +53,10 @@ class Classifier:
             self._guards[r] += ((n, guard),)
         self._unguarded = frozenset(n for n, (_, _, needs) in enumerate(rules.guards) if needs is None)
         self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
+        # the word characters that taking out the short rules' keywords and the fillers can remove: a text with three
+        # others keeps at least three characters, so it is never "nothing but a greeting" (_short_intent)
+        self._removable = frozenset("".join(k for r in rules.rules if r.intent in SHORT_PRIORITY for k in r.keywords)
+                                    + _FILLER_CHARS + "你们您大家")
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
         self._short_cache = lru_cache(maxsize=CACHE_SIZE)(self._classify)
@@ -161,18 +166,23 @@ class Classifier:
         return self._main(norm, rows, intent_scores, evidence, category, department, matched)
 
     def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:
-        rest = text
         fired = [r for r in matched["rules"] if r.intent in SHORT_PRIORITY]
         if not fired:
             return None
-        for rule in fired:
-            for keyword in rule.keywords:
-                rest = rest.replace(keyword, "")
-        rest = _FILLER.sub("", rest)
+        removable = self._removable  # \W and _ are fillers too; word characters outside `removable` always stay
+        kept = (ch for ch in text if ch.isalnum() and ch not in removable)
+        if next(kept, None) is not None and next(kept, None) is not None and next(kept, None) is not None:
+            nothing_else = False  # a letter that ends 谢谢: three characters stay whatever is taken out
+        else:
+            rest = text
+            for rule in fired:
+                for keyword in rule.keywords:
+                    rest = rest.replace(keyword, "")
+            nothing_else = len(_FILLER.sub("", rest)) <= 2
         for intent in SHORT_PRIORITY:
             if intent_scores.get(intent, 0.0) <= 0:
                 continue
-            if len(rest) <= 2:
+            if nothing_else:
                 return intent
             if intent in ("human", "status_query") and len(text) <= 3 * self.settings.get("short_len", 12):
                 return intent
