@@ -293,8 +293,7 @@ class Classifier:
         column = self._department_columns[best]
         evidence.append({"rule": "model.department", "department": departments[best], "weight": round(probs[best], 3)})
         if column >= 0:
-            for item in fired.top_features(column, n=3):
-                evidence.append({**item, "rule": "model.department_ngram"})
+            evidence.extend(fired.top_features(column, n=3, rule="model.department_ngram"))
         return departments[best]
 
     def _build(self, intent: str, text: str, confidence: float, scores: dict[str, float], evidence: list,

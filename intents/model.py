@@ -180,7 +180,8 @@ class NgramModel:
 _SMALLEST = float(np.nextafter(0.0, 1.0))
 
 
-def _top(model: NgramModel, push: np.ndarray, rows: np.ndarray | Any, klass: int, n: int, count: int) -> list[dict[str, Any]]:
+def _top(model: NgramModel, push: np.ndarray, rows: np.ndarray | Any, klass: int, n: int, count: int,
+         rule: str = "model.ngram") -> list[dict[str, Any]]:
     """Evidence items for the n largest positive `push` values, largest first; among equal values the higher row
     wins, so the items depend on the features alone, not on their order. `rows` are the rows of `push`'s features,
     or a function from positions in `push` to rows (called for the few candidates only)."""
@@ -189,7 +190,7 @@ def _top(model: NgramModel, push: np.ndarray, rows: np.ndarray | Any, klass: int
     found = rows(keep) if callable(rows) else rows.take(keep)
     scale = 1.0 / math.sqrt(count)
     top = sorted(zip((push.take(keep) * scale).tolist(), found.tolist()), reverse=True)[:n]
-    return [{"rule": "model.ngram", "feature": model.names[row], "toward": model.classes[klass],
+    return [{"rule": rule, "feature": model.names[row], "toward": model.classes[klass],
              "weight": round(weight, 3)} for weight, row in top if weight > 0]
 
 
@@ -218,13 +219,13 @@ class Fired(NamedTuple):
         mine = self.placed.row_at.take(self.places)
         return distinct(mine[mine >= 0])
 
-    def top_features(self, klass: int, n: int = 5) -> list[dict[str, Any]]:
-        """The same items as `model.top_features(self.rows, klass, n)`."""
+    def top_features(self, klass: int, n: int = 5, rule: str = "model.ngram") -> list[dict[str, Any]]:
+        """The same items as `model.top_features(self.rows, klass, n)` (with `rule` as their rule)."""
         if not self.count:
             return []
         row_at, places = self.placed.row_at, self.places
         return _top(self.placed.model, self.placed.push_at[klass].take(places),
-                    lambda keep: row_at.take(places.take(keep)), klass, n, self.count)
+                    lambda keep: row_at.take(places.take(keep)), klass, n, self.count, rule)
 
 
 class Found(NamedTuple):
