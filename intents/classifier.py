@@ -52,6 +52,9 @@ class Classifier:
         for n, (r, guard, _) in enumerate(rules.guards):
             self._guards[r] += ((n, guard),)
         self._unguarded = frozenset(n for n, (_, _, needs) in enumerate(rules.guards) if needs is None)
+        # the category of every police matter (settings.police_category), whatever else the message mentions
+        self._police = rules.category(self.settings["police_category"]) if self.settings.get("police_category") else None
+        self._police_max_len = int(self.settings.get("model_full_len", 40))
         self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
         # the word characters that taking out the short rules' keywords and the fillers can remove: a text with three
         # others keeps at least three characters, so it is never "nothing but a greeting" (_short_intent)
@@ -152,7 +155,15 @@ class Classifier:
                 if fuzzy:
                     item["fuzzy"] = True
                 evidence.append(item)
-        category, department = self._taxonomy(norm, rows, matched, evidence)
+        if (self._police and intent_scores.get("police", 0.0) > 0 and intent_scores.get("emergency", 0.0) <= 0
+                and len(norm) <= self._police_max_len):
+            # a police matter told in a line is the police's, whatever else it mentions (小区门口打架 is not 城建's,
+            # 偷电瓶 not 电动车充电); a letter that says 诈骗 about a training school keeps the department its text
+            # points to (the mailbox routes those to 教育 / 市场监管)
+            category, department = self._police, self._police.department
+            self._category_evidence(category, matched["categories"].get(category), evidence)
+        else:
+            category, department = self._taxonomy(norm, rows, matched, evidence)
 
         for special, reply_key in (("emergency", "safety_reply"), ("police", "redirect_reply")):
             if intent_scores.get(special, 0.0) > 0:
@@ -258,12 +269,21 @@ class Classifier:
             return None, department
         own = {c: k for c, k in categories.items() if c.department == department} or categories
         category, keywords = max(own.items(), key=weight)
+        self._category_evidence(category, keywords, evidence)
+        return category, department
+
+    @staticmethod
+    def _category_evidence(category: Category, keywords: dict[str, float] | None, evidence: list) -> None:
+        """The category's keywords that fired, or (a category given by the intent, none of whose keywords fired) the
+        category itself."""
+        if not keywords:
+            evidence.append({"rule": f"category.{category.name}", "by_intent": True, "weight": 1.0})
+            return
         for keyword, w in keywords.items():
             item = {"rule": f"category.{category.name}", "keyword": keyword, "weight": round(w, 2)}
             if "≈" in keyword:
                 item["fuzzy"] = True
             evidence.append(item)
-        return category, department
 
     def _department(self, text: str, fired: Fired, matched: dict, evidence: list) -> str | None:
         """trust × model logit + blend × rule score per department, where a department's rule score is the weight

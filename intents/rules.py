@@ -164,6 +164,9 @@ def load_rules(directory: str | Path) -> RuleSet:
                 "high_urgency": _strings(data.get("high_urgency"), f"{intents_file}: high_urgency"),
                 "negators": tuple(settings.get("negators") or ())}
     categories, departments = _parse_taxonomy(_load_yaml(taxonomy_file), taxonomy_file)
+    police = settings.get("police_category")
+    if police is not None and police not in {c.name for c in categories}:
+        raise RuleError(f"{intents_file}: settings.police_category {police!r} is not a category in {taxonomy_file.name}")
     entries: list[tuple[str, Any]] = []
     fuzzy_payloads: dict[str, list[tuple[str, Any]]] = {}
     for rule in rules:

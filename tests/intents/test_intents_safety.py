@@ -25,6 +25,28 @@ def test_police_matter_is_never_a_complaint_or_service_request(text: str) -> Non
     assert result.intent not in ("complaint", "service_request")
 
 
+@pytest.mark.parametrize("text", POLICE + ["有人在小区门口打架", "电动车电瓶被偷了", "小区里有人偷东西", "有人冒充客服让我转账"])
+def test_a_police_matter_is_filed_under_the_police_category_whatever_else_it_mentions(text: str) -> None:
+    """settings.police_category: 小区门口打架 is not 城建's, 偷电瓶 is not 电动车充电; the redirect, not a department, acts."""
+    result = intents.classify(text)
+    assert (result.intent, result.category, result.department) == ("police", "治安问题", "治安"), result.evidence
+    assert [e for e in result.evidence if e["rule"] == "category.治安问题"]
+    assert not [e for e in result.evidence if e["rule"].startswith("model.department")]
+
+
+def test_police_category_must_name_a_category(tmp_path) -> None:
+    import shutil
+
+    from intents.rules import PACKAGE_RULES_DIR, load_rules
+    for name in ("intents.yaml", "taxonomy.yaml", "userdict.txt"):
+        shutil.copy(PACKAGE_RULES_DIR / name, tmp_path / name)
+    path = tmp_path / "intents.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("police_category: 治安问题", "police_category: 公安局"),
+                    encoding="utf-8")
+    with pytest.raises(intents.RuleError, match="police_category '公安局' is not a category"):
+        load_rules(tmp_path)
+
+
 @pytest.mark.parametrize("text,expected", [
     ("燃气费怎么交", "question"),
     ("如何防范诈骗", "question"),
