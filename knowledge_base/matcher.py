@@ -539,7 +539,27 @@ class FaqIndex:
         self._names_cache: dict[int, dict] = {}
         self._spell: dict[str, str | None] | None = None
         self._matches: dict[tuple[str, date], Match] = {}
+        if len(self.docs) <= self.WARM_MAX:
+            self._warm()
         return self
+
+    # Each entry's sounds, bigram weights, kinds of question and rare words are worked out the first time a query
+    # shortlists it (~0.13 ms an entry): twelve new candidates made a query 1-3 ms instead of 0.5. An FAQ of up to
+    # this many entries has them all worked out at build time instead (0.6 s for 5,000); a larger one keeps its
+    # build within seconds and works them out as queries come.
+    WARM_MAX = 20000
+
+    def _warm(self) -> None:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for i in range(len(self.docs)):
+                self._doc_phrasings(i)
+                self._doc_aspects(i)
+                self._rare_of_question(i)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def _count_terms(self):
         self._phrasings = [_phrasings(d) for d in self.docs]
