@@ -580,3 +580,17 @@ def test_follow_ups_asked_with_the_answered_entrys_topic_find_its_sibling_and_ra
     covered, uncovered = report["covered"], report["uncovered"]
     assert covered["answered_right"] >= 0.4 and covered["answered_wrong"] <= 0.02
     assert uncovered["answered"] <= 0.03 and report["alone_answered"] <= 0.05
+
+
+def test_a_small_faq_works_out_every_entrys_caches_at_build_and_answers_the_same(monkeypatch):
+    """FaqIndex.WARM_MAX: up to that many entries, build() fills the per-entry caches (so the first question to
+    shortlist an entry does not pay for them); above it they fill lazily. Outcomes do not depend on which."""
+    queries = ["你好，请问外地人咋申请居住正啊？谢谢", "装修", "居住证丢了咋办", "低保", "装修几点能施工", "地铁十号线什么时候开通",
+               "大件垃圾", "最低生活保障怎么申请"]
+    warmed = index()
+    assert len(warmed._phr_cache) == len(DOCS) and len(warmed._aspect_cache) == len(DOCS)
+    monkeypatch.setattr(FaqIndex, "WARM_MAX", len(DOCS) - 1)
+    lazy = index()
+    assert not lazy._phr_cache and not lazy._aspect_cache
+    for q in queries:
+        assert lazy.match(q, today=TODAY) == warmed.match(q, today=TODAY), q
