@@ -11,7 +11,8 @@ from typing import Any
 
 from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions, tokens
+from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions,
+                          round_to, tokens)
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -151,7 +152,7 @@ class Classifier:
             score = self._rule_score(rule, hits)
             intent_scores[rule.intent] += score
             for keyword, factor, fuzzy in hits:
-                item = {"rule": rule.id, "intent": rule.intent, "keyword": keyword, "weight": round(rule.weight * factor, 2)}
+                item = {"rule": rule.id, "intent": rule.intent, "keyword": keyword, "weight": round_to(rule.weight * factor, 2)}
                 if fuzzy:
                     item["fuzzy"] = True
                 evidence.append(item)
@@ -242,7 +243,7 @@ class Classifier:
             names = {cr_name if k == 1 else MAIN_CLASSES[k] for k in order3[:2]}
             pair = "/".join(n for n in CLARIFY_ORDER if n in names)
             question = self.settings["clarify"].get(pair) or self.settings["clarify"].get("default")
-        return self._build(intent, text, round(confidence, 4), scores, evidence, category, department, matched,
+        return self._build(intent, text, round_to(confidence, 4), scores, evidence, category, department, matched,
                            needs_clarification=unsure, clarifying_question=question)
 
     def _decided(self, intent: str, text: str, evidence: list, category: Category | None, department: str | None,
@@ -280,7 +281,7 @@ class Classifier:
             evidence.append({"rule": f"category.{category.name}", "by_intent": True, "weight": 1.0})
             return
         for keyword, w in keywords.items():
-            item = {"rule": f"category.{category.name}", "keyword": keyword, "weight": round(w, 2)}
+            item = {"rule": f"category.{category.name}", "keyword": keyword, "weight": round_to(w, 2)}
             if "≈" in keyword:
                 item["fuzzy"] = True
             evidence.append(item)
@@ -311,7 +312,7 @@ class Classifier:
         if not any(rule.values()) and probs[best] < float(settings.get("department_min_prob", 0.4)):
             return None
         column = self._department_columns[best]
-        evidence.append({"rule": "model.department", "department": departments[best], "weight": round(probs[best], 3)})
+        evidence.append({"rule": "model.department", "department": departments[best], "weight": round_to(probs[best], 3)})
         if column >= 0:
             evidence.extend(fired.top_features(column, n=3, rule="model.department_ngram"))
         return departments[best]
@@ -329,7 +330,7 @@ class Classifier:
         handler = category.handler_type if category else ("department" if department else "grid")
         full_scores = {name: 0.0 for name in ("question", "service_request", "complaint", "suggestion", "emergency",
                                               "police", "greeting", "thanks", "human", "status_query", "unknown")}
-        full_scores.update({k: round(v, 4) for k, v in scores.items()})
+        full_scores.update({k: round_to(v, 4) for k, v in scores.items()})
         return Classification(intent=intent, confidence=confidence, category=category.name if category else None,
                               department=department, handler_type=handler, urgency=urgency, sla=sla,
                               scores=full_scores, evidence=evidence, **extra)

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from intents.text import ID_MASK, ID_MIX, IdTable, KeywordIndex, char_grams, distinct, gram_id, gram_ids, tagged_id
+from intents.text import (ID_MASK, ID_MIX, IdTable, KeywordIndex, char_grams, distinct, gram_id, gram_ids, round_to,
+                          tagged_id)
 from intents.types import MAIN_CLASSES
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "ngram_model.json"
@@ -191,7 +192,7 @@ def _top(model: NgramModel, push: np.ndarray, rows: np.ndarray | Any, klass: int
     scale = 1.0 / math.sqrt(count)
     top = sorted(zip((push.take(keep) * scale).tolist(), found.tolist()), reverse=True)[:n]
     return [{"rule": rule, "feature": model.names[row], "toward": model.classes[klass],
-             "weight": round(weight, 3)} for weight, row in top if weight > 0]
+             "weight": round_to(weight, 3)} for weight, row in top if weight > 0]
 
 
 class PlacedModel(NamedTuple):

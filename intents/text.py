@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -15,7 +16,7 @@ import numpy as np
 _STARS = re.compile(r"\*+")
 _HALF_WIDTH = {0x3000: 0x20, 0x3002: 0x3002, **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}}
 _WIDE = {chr(c): chr(h) for c, h in _HALF_WIDTH.items() if c != h}
-_WIDE_SET = frozenset(_WIDE)
+_WIDE_RE = re.compile("[" + "".join(sorted(_WIDE)) + "]")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 _ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -24,13 +25,35 @@ def normalize(text: str) -> str:
     """Full-width forms to half-width (what NFKC does for chat text), lower case, one space for whitespace, one * for a run of masking stars.
 
     A letter holds only a few distinct full-width characters (，。？：), so replacing each of them is faster than
-    str.translate, which probes its table once per character.
+    str.translate, which probes its table once per character; a regex finds them without making a string of
+    every character, as iterating over the text does.
     """
     if not text.isascii():
-        for wide in _WIDE_SET.intersection(text):
+        for wide in set(_WIDE_RE.findall(text)):
             text = text.replace(wide, _WIDE[wide])
     text = " ".join(text.split()).lower()
     return _STARS.sub("*", text) if "*" in text else text
+
+
+_POWERS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+
+
+def round_to(x: float, digits: int) -> float:
+    """`round(x, digits)` (digits 0-4), the same float, several times faster for the numbers evidence carries.
+
+    round() with digits formats the number as a decimal string and parses it back (~0.6 µs; a letter's evidence and
+    scores need about twenty). Here y = x·10^digits is off the exact product by at most half an ulp, so unless the
+    exact product lies within 1e-7 of a half, Python's half-even round(y) is the correctly rounded integer r, and
+    r / 10^digits (exact division of exactly represented numbers) is the float nearest r·10^-digits — what round()
+    returns. Near a half, for large or odd numbers, round() itself answers.
+    """
+    scale = _POWERS[digits]
+    y = x * scale
+    if -1e9 < y < 1e9:
+        r = round(y)
+        if abs(abs(y - r) - 0.5) > 1e-7:
+            return r / scale if r else math.copysign(0.0, x)
+    return round(x, digits)
 
 
 def has_content(text: str) -> bool:
