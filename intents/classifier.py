@@ -12,7 +12,7 @@ from typing import Any
 from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
 from intents.rules import Rule, RuleSet
 from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, normalize, positions,
-                          round_to, tokens)
+                          round_to, sounds_alike, tokens)
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -113,11 +113,15 @@ class Classifier:
             keyword = self.rules.fuzzy.lookup(span)
             if keyword is None or keyword in text:
                 continue
+            # a typo of pinyin input sounds like the keyword: 居住症 is 居住证, but 楼道里 is not 楼道灯 (nor 电梯里 电梯坏).
+            # Alarms do not ask that (a missed emergency costs more than a false one), only that the word's edges
+            # are intact: 安电梯 is not 困电梯
+            alike = sounds_alike(span, keyword)
             for kind, owner in self.rules.fuzzy_payloads[keyword]:
                 if kind == "rule":
-                    if interior_typo(span, keyword):  # alarms need the word's edges intact: 安电梯 is not 困电梯
+                    if interior_typo(span, keyword) and (alike or owner in self._alarms):
                         rule_hits[owner].append((f"{span}≈{keyword}", 0.8, True))
-                else:
+                elif alike:
                     category_hits[owner].setdefault(f"{span}≈{keyword}", 0.8 * len(keyword))
 
     @staticmethod

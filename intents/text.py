@@ -270,6 +270,30 @@ class FuzzyLookup:
         return found[0]
 
 
+SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, tuple[int, ...]]:
+    """Each character's toneless readings (as numbers) with the fuzzy-pinyin pairs folded (intents/data/sounds.txt,
+    written by `python -m intents.make_sounds` from pypinyin's table; about 3 MB as tuples of small ints)."""
+    table: dict[str, tuple[int, ...]] = {}
+    for number, line in enumerate(SOUNDS_FILE.read_text(encoding="utf-8").splitlines()):
+        for ch in line.split("\t")[1]:
+            table[ch] = table.get(ch, ()) + (number,)
+    return table
+
+
+def sounds_alike(span: str, keyword: str) -> bool:
+    """True when span and keyword (same length) differ only in characters that can sound alike (居住症 for 居住证,
+    煤汽味 for 煤气味, 冲电桩 for 充电桩): the typo of pinyin input. 楼道里 is not 楼道灯, 电梯里 not 电梯坏."""
+    readings = _readings()
+    for a, b in zip(span, keyword):
+        if a != b and set(readings.get(a, ())).isdisjoint(readings.get(b, ())):
+            return False
+    return True
+
+
 def interior_typo(span: str, keyword: str) -> bool:
     """True when span and keyword differ only inside (not at the first or last character): 煤汽味 for 煤气味."""
     diff = [i for i, (a, b) in enumerate(zip(span, keyword)) if a != b]

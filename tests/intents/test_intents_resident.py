@@ -84,6 +84,24 @@ def test_typo_is_forgiven_and_shown_as_fuzzy_evidence() -> None:
     assert any(e.get("fuzzy") and "居住证" in e["keyword"] for e in result.evidence)
 
 
+@pytest.mark.parametrize("text,keyword", [("居住症怎么办", "居住证"), ("小区冲电桩坏了", "充电桩"), ("物业废太贵了", "物业费"),
+                                           ("拉圾桶满了没人倒", "垃圾桶")])
+def test_a_typo_that_sounds_like_the_keyword_is_forgiven(text: str, keyword: str) -> None:
+    result = intents.classify(text)
+    assert any(e.get("fuzzy") and e["keyword"].endswith("≈" + keyword) for e in result.evidence), result.evidence
+
+
+@pytest.mark.parametrize("text,not_category", [("楼道里堆满杂物", "路灯与公共设施"), ("楼道里很脏没人打扫", "路灯与公共设施"),
+                                               ("楼道里有老鼠", "路灯与公共设施"), ("电梯里有人抽烟", None),
+                                               ("我居住在幸福小区", "居住证"), ("想办张老年卡", None)])
+def test_a_word_one_character_off_a_keyword_is_not_a_typo_unless_it_sounds_alike(text: str, not_category) -> None:
+    """楼道里 is not 楼道灯, 电梯里 not 电梯坏, 居住在 not 居住证, 老年卡 not 老年人: pinyin input mistypes a sound."""
+    result = intents.classify(text)
+    assert not [e for e in result.evidence if e.get("fuzzy")], result.evidence
+    if not_category:
+        assert result.category != not_category, result.evidence
+
+
 def test_evidence_names_rule_keyword_and_weight() -> None:
     result = intents.classify("建议小区多装几个充电桩")
     rules_fired = {e["rule"] for e in result.evidence}
@@ -138,3 +156,20 @@ def test_an_opener_that_only_says_a_question_is_coming_is_a_greeting_but_one_wit
     assert intents.classify("你好我想问下").intent == "greeting"
     asked = intents.classify("我想问一下低保怎么申请")
     assert (asked.intent, asked.category) == ("question", "低保救助")
+
+
+def test_sounds_alike_knows_tones_heteronyms_and_the_fuzzy_pinyin_pairs() -> None:
+    from intents.text import sounds_alike
+
+    assert sounds_alike("居住正", "居住证")  # zhèng / zhèng, another tone
+    assert sounds_alike("办理诊明", "办理证明")  # zhen / zheng: the fuzzy final eng/en
+    assert sounds_alike("电瓶册", "电瓶车")  # ce / che: the fuzzy initial ch/c
+    assert not sounds_alike("电瓶才", "电瓶车")  # cai / che: the finals differ
+    assert not sounds_alike("楼道里", "楼道灯") and not sounds_alike("电瓶被", "电瓶车")
+
+
+def test_the_shipped_sounds_file_is_what_pypinyin_gives() -> None:
+    """intents/data/sounds.txt is generated (python -m intents.make_sounds); it must not drift from its source."""
+    from intents.make_sounds import SOUNDS_FILE, sounds_text
+
+    assert SOUNDS_FILE.read_text(encoding="utf-8") == sounds_text()
