@@ -1119,17 +1119,22 @@ class FaqIndex:
             k = next(n for n, r in enumerate(ranked) if r[3] == chosen)
             return Match(ANSWER, cands[k].code, cands[k].score, [cands[k]] + [c for n, c in enumerate(cands[: th.menu_size]) if n != k][: th.menu_size - 1])
         if best >= th.menu:
-            menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap)]
-            asked = aspects(text)
-            if asked and self.ASPECT_CHECK:  # entries that answer the kind of question asked come first
-                fit = [c for (s, _, _, i), c in zip(ranked, cands)
-                       if s >= th.menu and self._fits(asked, self._doc_aspects(i))]
-                if fit:
-                    menu = (fit + [c for c in menu if c not in fit])[: th.menu_size]
             # an entry that shares next to nothing of what the query is about (地铁十号线什么时候开通 /
             # 垃圾投放时间是几点: only the asking words match) is no guess worth offering
             at = {c.code: i for (_, _, _, i), c in zip(ranked, cands)}
-            menu = [c for c in menu if self._subject_cover(qsubject, at[c.code], snorm, qnames + qruns) >= th.menu_cover]
+
+            def about(c: Candidate) -> bool:
+                return self._subject_cover(qsubject, at[c.code], snorm, qnames + qruns) >= th.menu_cover
+
+            menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap) and about(c)]
+            asked = aspects(text)
+            if asked and self.ASPECT_CHECK:  # entries that answer the kind of question asked come first
+                # (among those about the query: 低保在哪里申请 must not push 食品经营许可证如何办理 off the menu
+                # of 食品经营许可证在哪里申请 and then be dropped for being about something else)
+                fit = [c for (s, _, _, i), c in zip(ranked, cands)
+                       if s >= th.menu and self._fits(asked, self._doc_aspects(i)) and about(c)]
+                if fit:
+                    menu = (fit + [c for c in menu if c not in fit])[: th.menu_size]
             if menu:
                 return Match(MENU, None, best, menu)
         return Match(UNKNOWN, None, best, cands[: th.menu_size])

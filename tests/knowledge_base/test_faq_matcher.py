@@ -594,3 +594,15 @@ def test_a_small_faq_works_out_every_entrys_caches_at_build_and_answers_the_same
     assert not lazy._phr_cache and not lazy._aspect_cache
     for q in queries:
         assert lazy.match(q, today=TODAY) == warmed.match(q, today=TODAY), q
+
+
+def test_entries_of_other_services_that_answer_the_kind_asked_do_not_push_the_service_off_the_menu():
+    """食品经营许可证在哪里申请 against the hand-written SEVENTH FAQ, which has 食品经营许可证如何办理 and several 「X在哪里
+    申请」 of other services (低保、临时救助、法律援助…): those answer 地点 but are about something else, so they must
+    not fill the menu and then be dropped for it, leaving 「答不上来」."""
+    from knowledge_base.eval_seventh import load_seventh
+
+    rows = [r for r in load_seventh() if r["held_out"] != "1"]
+    index = FaqIndex.build([FaqDoc(r["code"], r["question"], r["answer"]) for r in rows])
+    m = index.match("食品经营许可证在哪里申请", today=TODAY)
+    assert m.outcome == MENU and m.candidates[0].question == "食品经营许可证如何办理？", m
