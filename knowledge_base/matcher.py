@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -492,6 +493,18 @@ class Thresholds:
 _NO_DATE, _FAR = -(10**9), 10**9
 
 
+@contextmanager
+def _gc_paused():
+    """The cyclic GC off for a block that makes many small objects (and back on after, if it was on)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class FaqIndex:
     """An immutable index over FAQ docs; build once, match many times (thread-safe for reads)."""
 
@@ -504,13 +517,8 @@ class FaqIndex:
         self.thresholds = thresholds or Thresholds()
         self.docs = list(docs)
         self._by_code = {d.code: i for i, d in enumerate(self.docs)}
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # millions of small objects: cyclic GC passes would double the build time
-        try:
+        with _gc_paused():  # millions of small objects: cyclic GC passes would double the build time
             vocab, tids, tfs, doc_ids, lengths = self._count_terms()
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         self._vocab = vocab
         n = max(len(self.docs), 1)
         tid_arr = np.asarray(tids, dtype=np.int64)
@@ -550,16 +558,11 @@ class FaqIndex:
     WARM_MAX = 20000
 
     def _warm(self) -> None:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _gc_paused():
             for i in range(len(self.docs)):
                 self._doc_phrasings(i)
                 self._doc_aspects(i)
                 self._rare_of_question(i)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _count_terms(self):
         self._phrasings = [_phrasings(d) for d in self.docs]
