@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
@@ -187,7 +188,7 @@ class Classifier:
             return None
         removable = self._removable  # \W and _ are fillers too; word characters outside `removable` always stay
         kept = (ch for ch in text if ch.isalnum() and ch not in removable)
-        if next(kept, None) is not None and next(kept, None) is not None and next(kept, None) is not None:
+        if len(list(islice(kept, 3))) == 3:
             nothing_else = False  # a letter that ends 谢谢: three characters stay whatever is taken out
         else:
             rest = text

@@ -12,9 +12,8 @@ instead of importing pypinyin's table, which costs 0.2 s and 55 MB.
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
-SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"
+from intents.text import SOUNDS_FILE
 FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 

@@ -241,8 +241,9 @@ class FeatureLookup:
     """The rules' keywords and several models' features in one sorted id table, so that a text is looked up once.
 
     Each model's weights are copied into one matrix, a block of columns per model (zeros where it lacks a feature),
-    followed by a column of ones where it has the feature (so the sum counts its features); a text's logits for every model come from one `take` and one sum: the same numbers as each
-    model's own `logits(text)`, from one lookup instead of one per model and one for the keywords.
+    followed by a column of ones where it has the feature (so the sum counts its features); a text's logits for
+    every model come from one `take` and one sum: the same numbers as each model's own `logits(text)`, from one
+    lookup instead of one per model and one for the keywords.
     """
 
     def __init__(self, keywords: KeywordIndex, models: list[NgramModel | None]):
@@ -269,10 +270,10 @@ class FeatureLookup:
             block[have, :width] = m.weights[rows[have]]
             block[have, width] = 1.0
             blocks.append(block)
-            push = np.zeros((len(keys), width))
-            push[have] = m.weights[rows[have]] - m.weights.mean(axis=1, keepdims=True)[rows[have]]
-            self._models.append(PlacedModel(m, column, rows, tuple(np.ascontiguousarray(push[:, k])
-                                                                   for k in range(width))))
+            push_at = tuple(np.zeros(len(keys)) for _ in range(width))
+            for at_place, own in zip(push_at, m._push):  # the model's own push columns, at the lookup's places
+                at_place[have] = own[rows[have]]
+            self._models.append(PlacedModel(m, column, rows, push_at))
             column += width + 1
         self._matrix = np.ascontiguousarray(np.hstack(blocks)) if blocks else None
 

@@ -276,7 +276,7 @@ SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"
 @lru_cache(maxsize=1)
 def _readings() -> dict[str, tuple[int, ...]]:
     """Each character's toneless readings (as numbers) with the fuzzy-pinyin pairs folded (intents/data/sounds.txt,
-    written by `python -m intents.make_sounds` from pypinyin's table; about 3 MB as tuples of small ints)."""
+    written by `python -m intents.make_sounds` from pypinyin's table; about 4 MB as tuples of small ints)."""
     table: dict[str, tuple[int, ...]] = {}
     for number, line in enumerate(SOUNDS_FILE.read_text(encoding="utf-8").splitlines()):
         for ch in line.split("\t")[1]:
