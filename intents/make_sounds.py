@@ -18,10 +18,14 @@ FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
+def toneless(reading: str) -> str:
+    """A pinyin reading with tone marks (lǜ) without them, ü written v (lv)."""
+    return "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)).replace("ü", "v")
+
+
 def fold(reading: str) -> str:
     """A pinyin reading with tone marks (zhèng) as the class the typo check compares (zen)."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
-    plain = plain.replace("ü", "v")
+    plain = toneless(reading)
     for long, short in FUZZY_INITIALS:
         if plain.startswith(long):
             plain = short + plain[len(long):]

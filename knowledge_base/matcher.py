@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import math
 import re
-import unicodedata
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 import numpy as np
@@ -94,8 +94,6 @@ _SYNONYMS = {
 
 def _resident_words(path=None) -> dict[str, tuple[str, ...]]:
     """knowledge_base/data/resident_words.txt: 'canonical: variant variant …' (居民说法 -> one spelling)."""
-    from pathlib import Path
-
     path = Path(path or Path(__file__).with_name("data") / "resident_words.txt")
     table: dict[str, tuple[str, ...]] = {}
     seen: dict[str, str] = {v: k for k, vs in _SYNONYMS.items() for v in vs}  # the built-in table's spellings
@@ -374,15 +372,14 @@ def sound_many(texts: list[str]) -> list[str]:
 
 
 def _sound_table() -> dict[int, int]:
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    first: dict[str, int] = {}
+    """Each character to the first character of its sound class, from data/sounds.txt (`python -m
+    knowledge_base.make_sounds` writes it from pypinyin's table: one line per reading, characters in code order)."""
     table: dict[int, int] = {}
-    for code in sorted(pinyin_dict):
-        reading = pinyin_dict[code].split(",")[0]
-        plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
-        table[code] = first.setdefault(plain.replace("ü", "v"), code)
-    return {k: v for k, v in table.items() if k != v}
+    for line in Path(__file__).with_name("data").joinpath("sounds.txt").read_text(encoding="utf-8").splitlines():
+        chars = line.partition("\t")[2]
+        first = ord(chars[0])
+        table.update(dict.fromkeys(map(ord, chars[1:]), first))
+    return table
 
 
 def bigrams(norm: str) -> list[str]:

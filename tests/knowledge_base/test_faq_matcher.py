@@ -76,10 +76,21 @@ def test_normalize_drops_greetings_particles_and_maps_synonyms():
 def test_matcher_imports_no_database_or_web_framework():
     code = (
         "import sys, knowledge_base.matcher as m; m.FaqIndex.build([m.FaqDoc('a','居住证怎么办','x')]).match('居住证');"
-        "bad=[n for n in ('sqlalchemy','sqlmodel','fastapi','bot.config','bot.db') if n in sys.modules]; print(bad)"
-    )
+        "bad=[n for n in ('sqlalchemy','sqlmodel','fastapi','bot.config','bot.db','pypinyin') if n in sys.modules]; print(bad)"
+    )  # pypinyin too: its table costs 55 MB; the sounds come from data/sounds.txt
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_shipped_sounds_file_is_what_pypinyin_gives():
+    """knowledge_base/data/sounds.txt is generated (python -m knowledge_base.make_sounds); it must not drift."""
+    from knowledge_base.make_sounds import SOUNDS_FILE, sounds_text
+    from knowledge_base.matcher import sound
+
+    assert SOUNDS_FILE.read_text(encoding="utf-8") == sounds_text()
+    assert sound("居住正") == sound("居住证") and sound("半理") == sound("办理")
+    assert sound("低保") == sound("滴宝") and sound("证") != sound("章")  # no fuzzy pinyin here: zheng is not zhang
+    assert sound("\U00020000") == "\U00020000"  # beyond the Basic Multilingual Plane: itself
 
 
 def test_every_demo_question_and_alternative_answers_its_own_entry():

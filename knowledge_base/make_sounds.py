@@ -1,0 +1,37 @@
+"""Write knowledge_base/data/sounds.txt, the sound classes the FAQ matcher reads (run after upgrading pypinyin).
+
+    python -m knowledge_base.make_sounds
+
+One line per toneless reading, `reading<TAB>characters`: the characters whose first reading in pypinyin's table
+it is, in code-point order, so the first stands for them all (`matcher.sound`: 居住正 reads as 居住证). Unlike the
+classifier's table (intents/data/sounds.txt) there are no heteronyms and no fuzzy-pinyin folding: the FAQ compares
+whole bigrams, and every extra equivalence merges entries. Characters beyond the Basic Multilingual Plane (rare
+ones no input method offers first) are left out and read as themselves. The matcher reads this file instead of
+importing pypinyin's table, which costs 0.2 s and 55 MB in every process that answers questions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intents.make_sounds import toneless
+
+SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"
+
+
+def sounds_text() -> str:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    chars: dict[str, list[str]] = {}
+    for code in sorted(c for c in pinyin_dict if c < 0x10000):
+        chars.setdefault(toneless(pinyin_dict[code].split(",")[0]), []).append(chr(code))
+    return "".join(f"{reading}\t{''.join(cs)}\n" for reading, cs in sorted(chars.items()))
+
+
+def main() -> None:
+    SOUNDS_FILE.write_text(sounds_text(), encoding="utf-8")
+    print(f"wrote {SOUNDS_FILE}")
+
+
+if __name__ == "__main__":
+    main()
