@@ -562,29 +562,50 @@ class FaqIndex:
                 self._rare_of_question(i)
 
     def _count_terms(self):
+        """Every entry's terms with their counts: the sound bigrams of its phrasings (a one-character phrasing is its
+        own term), counted for all entries at once with numpy, and its question's jieba words and its keywords."""
         self._phrasings = [_phrasings(d) for d in self.docs]
         keywords = [tuple(k for k in map(normalize, d.keywords) if k) for d in self.docs]
         self._joined = ["\x00".join(p + k) for p, k in zip(self._phrasings, keywords)]
-        questions = [p[0] for p in self._phrasings]
-        vocab: dict[str, int] = {}
-        tids: list[int] = []
-        tfs: list[int] = []
-        doc_ids: list[int] = []
-        lengths = np.zeros(len(self.docs), dtype=np.float32)
-        flat = sound_many([p for phr in self._phrasings for p in phr])
-        sounds, at = [], 0
-        for phr in self._phrasings:
-            sounds.append(flat[at : at + len(phr)])
-            at += len(phr)
-        for i, (phr, kws, qwords) in enumerate(zip(sounds, keywords, map(words, questions))):
-            counts = Counter()
-            for p in phr:
-                counts.update([p[j : j + 2] for j in range(len(p) - 1)] if len(p) > 1 else [p])
-            counts.update(["\x01" + w for w in qwords + kws])
-            lengths[i] = counts.total()
-            tids.extend([vocab.setdefault(term, len(vocab)) for term in counts])
-            tfs.extend(counts.values())
-            doc_ids.extend([i] * len(counts))
+        n_docs = len(self.docs)
+        if n_docs >= 1 << 21:
+            raise ValueError("an FAQ index holds at most 2,097,151 entries")
+        flat = sound_many([p for phr in self._phrasings for p in phr]) if n_docs else []
+        # Each phrasing's bigrams as one int (c0 << 21 | c1; a one-character phrasing c0 << 21, an empty one 0), found
+        # in the separator-joined text, and the (entry, term) pairs counted by one np.unique.
+        lens = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        per_phrasing = np.where(lens > 1, lens - 1, 1)
+        at = np.repeat(np.cumsum(lens + 1) - (lens + 1) - (np.cumsum(per_phrasing) - per_phrasing), per_phrasing)
+        at += np.arange(len(at))  # each phrasing's start, plus the gram's offset in it
+        codes = np.append(np.frombuffer("\x00".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.int64), (0, 0))
+        key = codes[at + 1]
+        key *= np.repeat(lens > 1, per_phrasing)
+        key |= codes[at] << 21
+        del at, codes
+        key |= np.repeat(np.repeat(np.arange(n_docs, dtype=np.int64) << 42, list(map(len, self._phrasings))), per_phrasing)
+        pairs, tf_grams = np.unique(key, return_counts=True)
+        del key
+        gram_codes = pairs & ((1 << 42) - 1)
+        doc_of_pair = pairs >> 42
+        del pairs
+        known_codes = np.unique(gram_codes)
+        vocab: dict[str, int] = {
+            (chr(hi) + chr(lo) if lo else chr(hi) if hi else ""): tid
+            for tid, (hi, lo) in enumerate(zip((known_codes >> 21).tolist(), (known_codes & 0x1FFFFF).tolist()))
+        }
+        lengths = np.bincount(doc_of_pair, weights=tf_grams, minlength=n_docs).astype(np.float32)
+        word_tids: list[int] = []
+        word_tfs: list[int] = []
+        word_docs: list[int] = []
+        for i, (qwords, kws) in enumerate(zip(map(words, (p[0] for p in self._phrasings)), keywords)):
+            counts = Counter(["\x01" + w for w in qwords + kws])
+            lengths[i] += counts.total()
+            word_tids.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+            word_tfs.extend(counts.values())
+            word_docs.extend([i] * len(counts))
+        tids = np.concatenate([np.searchsorted(known_codes, gram_codes), np.asarray(word_tids, dtype=np.int64)])
+        tfs = np.concatenate([tf_grams, np.asarray(word_tfs, dtype=np.int64)])
+        doc_ids = np.concatenate([doc_of_pair, np.asarray(word_docs, dtype=np.int64)])
         return vocab, tids, tfs, doc_ids, lengths
 
     def __len__(self) -> int:
@@ -741,7 +762,7 @@ class FaqIndex:
     def _spellings(self) -> dict[str, str | None]:
         """Sound -> the one spelling the FAQ and the matcher's tables use for it (None when two spellings share it)."""
         if self._spell is None:
-            known = sorted({t[1:] for t in self._vocab if t[0] == "\x01" and len(t) > 2} | _SPELLINGS)
+            known = sorted({t[1:] for t in self._vocab if t.startswith("\x01") and len(t) > 2} | _SPELLINGS)
             table: dict[str, str | None] = {}
             for w, sw in zip(known, sound_many(known)):
                 table[sw] = w if table.get(sw, w) == w else None

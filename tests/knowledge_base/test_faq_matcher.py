@@ -617,3 +617,21 @@ def test_entries_of_other_services_that_answer_the_kind_asked_do_not_push_the_se
     index = FaqIndex.build([FaqDoc(r["code"], r["question"], r["answer"]) for r in rows])
     m = index.match("食品经营许可证在哪里申请", today=TODAY)
     assert m.outcome == MENU and m.candidates[0].question == "食品经营许可证如何办理？", m
+
+
+def test_an_entry_whose_question_normalises_to_nothing_breaks_no_query():
+    """「您好？」 is all greeting and punctuation: the entry cannot be matched, but every other entry still answers
+    (its empty term once made the respelling table raise IndexError on every query)."""
+    idx = index([*DOCS, FaqDoc("X1", "您好？", "…", alternatives=("谢谢",)), FaqDoc("X2", "？", "…")])
+    assert idx.match("居住证怎么办理", today=TODAY).code == "JZ1"
+    assert idx.match("您好", today=TODAY).outcome == UNKNOWN
+
+
+def test_the_index_counts_every_phrasings_bigrams_and_question_words():
+    idx = index([FaqDoc("A", "居住证办理", "…", alternatives=("居住证", "证"), keywords=("居住证",)), FaqDoc("B", "", "…")])
+    postings = {t: idx._post_docs[idx._indptr[i] : idx._indptr[i + 1]].tolist() for t, i in idx._vocab.items()}
+    from knowledge_base.matcher import sound
+
+    assert postings[sound("居住")] == [0] and postings[sound("证")] == [0] and postings[""] == [1]
+    assert postings["\x01居住证"] == [0]
+    assert idx._df[idx._vocab[sound("居住")]] == 1
