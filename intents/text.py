@@ -199,10 +199,17 @@ def positions(text: str, keyword: str) -> Iterator[int]:
 
 _jieba_lock = threading.Lock()
 _jieba_loaded: dict[str, float] = {}
+_tokenizers: dict[str, Any] = {}
 
 
 def load_jieba(userdict: Path | None) -> float:
-    """Initialise jieba and our user dictionary once per process; return the seconds it took (0 if already done)."""
+    """Initialise jieba and a tokenizer with our user dictionary once per process; return the seconds it took (0 if
+    already done).
+
+    The user dictionary goes into a tokenizer of our own (a copy of jieba's word table plus our words), not into
+    jieba's shared default one: the FAQ matcher cuts its index and its queries with the default tokenizer, and
+    loading our words into it part-way through a server's life made the same question cut (and answered)
+    differently before and after the first short message was classified."""
     key = str(userdict)
     if key in _jieba_loaded:
         return 0.0
@@ -214,8 +221,11 @@ def load_jieba(userdict: Path | None) -> float:
 
         jieba.setLogLevel(60)
         jieba.initialize()
+        tokenizer = jieba.Tokenizer()
+        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(jieba.dt.FREQ), jieba.dt.total, True
         if userdict is not None and userdict.exists():
-            jieba.load_userdict(str(userdict))
+            tokenizer.load_userdict(str(userdict))
+        _tokenizers[key] = tokenizer
         _jieba_loaded[key] = time.perf_counter() - started
         return _jieba_loaded[key]
 
@@ -223,9 +233,7 @@ def load_jieba(userdict: Path | None) -> float:
 def tokens(text: str, userdict: Path | None) -> list[str]:
     """jieba words of a short text (no HMM: faster, and the user dictionary decides our domain words)."""
     load_jieba(userdict)
-    import jieba
-
-    return jieba.lcut(text, HMM=False)
+    return _tokenizers[str(userdict)].lcut(text, HMM=False)
 
 
 def candidate_spans(words: list[str], max_len: int = 5) -> list[str]:

@@ -635,3 +635,19 @@ def test_the_index_counts_every_phrasings_bigrams_and_question_words():
     assert postings[sound("居住")] == [0] and postings[sound("证")] == [0] and postings[""] == [1]
     assert postings["\x01居住证"] == [0]
     assert idx._df[idx._vocab[sound("居住")]] == 1
+
+
+def test_the_faq_cuts_the_same_before_and_after_the_classifier_loads_its_dictionary():
+    """The classifier's user dictionary (网格员, 充电桩…) lives in its own jieba tokenizer: loaded into jieba's shared
+    one, it changed the FAQ's cut of a question part-way through a server's life (10 of SEVENTH's 1,000 queries got
+    another outcome after the first short message had been classified)."""
+    code = (
+        "import jieba, knowledge_base.matcher as m; m.FaqIndex.build([m.FaqDoc('a','找网格员有什么事','x')]);"
+        "before = m._cut('找网格员');"
+        "import intents; r = intents.classify('我想找网格员');"
+        "m._cut.cache_clear(); after = m._cut('找网格员');"
+        "from intents.text import tokens; mine = tokens('找网格员', intents.default_classifier().rules.userdict);"
+        "print(before == after, '网格员' in mine, '网格员' in jieba.dt.FREQ)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False"]
