@@ -12,6 +12,8 @@ instead of importing pypinyin's table, which costs 0.2 s and 55 MB.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from intents.text import SOUNDS_FILE
 FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -35,19 +37,30 @@ def fold(reading: str) -> str:
     return plain
 
 
-def sounds_text() -> str:
+def classes_text(readings: Callable[[str], Iterable[str]]) -> str:
+    """`reading<TAB>characters` lines, one per class, in reading order, characters in code-point order: every
+    character of pypinyin's table in the Basic Multilingual Plane under each class `readings` gives for its toned
+    readings (pypinyin's comma-separated string, most common first)."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     chars: dict[str, list[str]] = {}
     for code in sorted(c for c in pinyin_dict if c < 0x10000):  # the input methods' characters; not the rare planes
-        for reading in dict.fromkeys(fold(r) for r in pinyin_dict[code].split(",")):
+        for reading in dict.fromkeys(readings(pinyin_dict[code])):
             chars.setdefault(reading, []).append(chr(code))
     return "".join(f"{reading}\t{''.join(cs)}\n" for reading, cs in sorted(chars.items()))
 
 
+def sounds_text() -> str:
+    return classes_text(lambda toned: (fold(r) for r in toned.split(",")))
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+
+
 def main() -> None:
-    SOUNDS_FILE.write_text(sounds_text(), encoding="utf-8")
-    print(f"wrote {SOUNDS_FILE}")
+    write(SOUNDS_FILE, sounds_text())
 
 
 if __name__ == "__main__":

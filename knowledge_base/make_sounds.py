@@ -14,23 +14,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from intents.make_sounds import toneless
+from intents.make_sounds import classes_text, toneless, write
 
 SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"
 
 
 def sounds_text() -> str:
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    chars: dict[str, list[str]] = {}
-    for code in sorted(c for c in pinyin_dict if c < 0x10000):
-        chars.setdefault(toneless(pinyin_dict[code].split(",")[0]), []).append(chr(code))
-    return "".join(f"{reading}\t{''.join(cs)}\n" for reading, cs in sorted(chars.items()))
+    return classes_text(lambda toned: (toneless(toned.split(",")[0]),))
 
 
 def main() -> None:
-    SOUNDS_FILE.write_text(sounds_text(), encoding="utf-8")
-    print(f"wrote {SOUNDS_FILE}")
+    write(SOUNDS_FILE, sounds_text())
 
 
 if __name__ == "__main__":
