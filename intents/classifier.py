@@ -174,13 +174,21 @@ class Classifier:
         for special, reply_key in (("emergency", "safety_reply"), ("police", "redirect_reply")):
             if intent_scores.get(special, 0.0) > 0:
                 return self._decided(special, norm, evidence, category, department, matched,
-                                     **{reply_key: self.settings["replies"].get(special)})
+                                     **{reply_key: self._reply(special, norm, matched)})
         short = self._short_intent(norm, matched, intent_scores)
         if short is not None:
             p3, share = self._main_probs(norm, rows, intent_scores)
             rest = {name: 0.1 * p for name, p in self._four(p3, share).items()}
             return self._decided(short, norm, evidence, category, department, matched, confidence=0.9, rest=rest)
         return self._main(norm, rows, intent_scores, evidence, category, department, matched)
+
+    def _reply(self, special: str, norm: str, matched: dict) -> str | None:
+        """The reply of the rule that fired (`replies: {emergency.missing: …}`) when every fired rule of the intent
+        has that same one; otherwise the intent's (a gas smell and smoke at once get the general safety reply)."""
+        replies = self.settings["replies"]
+        own = {replies.get(rule.id) for rule in matched["rules"]
+               if rule.intent == special and (rule.max_len is None or len(norm) <= rule.max_len)}
+        return own.pop() if len(own) == 1 and None not in own else replies.get(special)
 
     def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:
         fired = [r for r in matched["rules"] if r.intent in SHORT_PRIORITY]

@@ -160,7 +160,14 @@ def load_rules(directory: str | Path) -> RuleSet:
     if not isinstance(settings, dict):
         raise RuleError(f"{intents_file}: 'settings' must be a mapping")
     rules = _parse_rules(data, intents_file)
-    settings = {**settings, "replies": data.get("replies") or {}, "clarify": data.get("clarify") or {},
+    replies = data.get("replies") or {}
+    known = {r.id for r in rules} | {r.intent for r in rules}
+    if not isinstance(replies, dict) or not all(isinstance(v, str) and v.strip() for v in replies.values()):
+        raise RuleError(f"{intents_file}: 'replies' must map an intent or a rule id to a non-empty text")
+    for key in replies:
+        if key not in known:
+            raise RuleError(f"{intents_file}: replies.{key}: not an intent or a rule id")
+    settings = {**settings, "replies": replies, "clarify": data.get("clarify") or {},
                 "high_urgency": _strings(data.get("high_urgency"), f"{intents_file}: high_urgency"),
                 "negators": tuple(settings.get("negators") or ())}
     categories, departments = _parse_taxonomy(_load_yaml(taxonomy_file), taxonomy_file)

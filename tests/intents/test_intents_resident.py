@@ -79,6 +79,15 @@ def test_emergency_carries_a_safety_reply_naming_hotlines() -> None:
     assert result.redirect_reply is None
 
 
+def test_a_rule_can_carry_its_own_safety_reply() -> None:
+    """A lost elder needs 110 and a search, not the gas-leak advice; two kinds of danger at once get the general reply."""
+    lost = intents.classify("我家老人早上出门到现在一直没回家")
+    assert lost.intent == "emergency" and "走失" in lost.safety_reply
+    assert all(n in lost.safety_reply for n in ("110", "120", "119"))
+    both = intents.classify("老人走丢了，家里还有煤气味")
+    assert both.intent == "emergency" and "燃气泄漏" in both.safety_reply and "走失" not in both.safety_reply
+
+
 def test_police_matter_is_redirected_to_110() -> None:
     result = intents.classify("有人在小区门口打架")
     assert "110" in result.redirect_reply
