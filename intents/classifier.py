@@ -152,7 +152,7 @@ class Classifier:
         evidence: list[dict[str, Any]] = []
         intent_scores: dict[str, float] = defaultdict(float)
         for rule, hits in matched["rules"].items():
-            if rule.max_len is not None and len(norm) > rule.max_len:
+            if not rule.counts_for(len(norm)):
                 continue
             score = self._rule_score(rule, hits)
             intent_scores[rule.intent] += score
@@ -186,8 +186,7 @@ class Classifier:
         """The reply of the rule that fired (`replies: {emergency.missing: …}`) when every fired rule of the intent
         has that same one; otherwise the intent's (a gas smell and smoke at once get the general safety reply)."""
         replies = self.settings["replies"]
-        own = {replies.get(rule.id) for rule in matched["rules"]
-               if rule.intent == special and (rule.max_len is None or len(norm) <= rule.max_len)}
+        own = {replies.get(rule.id) for rule in matched["rules"] if rule.intent == special and rule.counts_for(len(norm))}
         return own.pop() if len(own) == 1 and None not in own else replies.get(special)
 
     def _short_intent(self, text: str, matched: dict, intent_scores: dict[str, float]) -> str | None:

@@ -33,6 +33,10 @@ class Rule:
     fuzzy: bool = False
     max_len: int | None = None
 
+    def counts_for(self, length: int) -> bool:
+        """Whether the rule counts for a normalised message of this length (`max_len` limits it to short ones)."""
+        return self.max_len is None or length <= self.max_len
+
 
 @dataclass(frozen=True)
 class RuleSet:
