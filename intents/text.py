@@ -198,8 +198,7 @@ def positions(text: str, keyword: str) -> Iterator[int]:
 
 
 _jieba_lock = threading.Lock()
-_jieba_loaded: dict[str, float] = {}
-_tokenizers: dict[str, Any] = {}
+_tokenizers: dict[str, Any] = {}  # str(userdict) -> its jieba tokenizer
 
 
 def load_jieba(userdict: Path | None) -> float:
@@ -211,10 +210,10 @@ def load_jieba(userdict: Path | None) -> float:
     loading our words into it part-way through a server's life made the same question cut (and answered)
     differently before and after the first short message was classified."""
     key = str(userdict)
-    if key in _jieba_loaded:
+    if key in _tokenizers:
         return 0.0
     with _jieba_lock:
-        if key in _jieba_loaded:
+        if key in _tokenizers:
             return 0.0
         started = time.perf_counter()
         import jieba
@@ -226,8 +225,7 @@ def load_jieba(userdict: Path | None) -> float:
         if userdict is not None and userdict.exists():
             tokenizer.load_userdict(str(userdict))
         _tokenizers[key] = tokenizer
-        _jieba_loaded[key] = time.perf_counter() - started
-        return _jieba_loaded[key]
+        return time.perf_counter() - started
 
 
 def tokens(text: str, userdict: Path | None) -> list[str]:
