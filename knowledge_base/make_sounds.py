@@ -12,11 +12,8 @@ importing pypinyin's table, which costs 0.2 s and 55 MB in every process that an
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from intents.make_sounds import classes_text, toneless, write
-
-SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"
+from knowledge_base.matcher import SOUNDS_FILE
 
 
 def sounds_text() -> str:

@@ -371,11 +371,14 @@ def sound_many(texts: list[str]) -> list[str]:
     return _SOUND_ARRAY[codes].tobytes().decode("utf-32-le").split("\x00")
 
 
+SOUNDS_FILE = Path(__file__).with_name("data") / "sounds.txt"
+
+
 def _sound_table() -> dict[int, int]:
-    """Each character to the first character of its sound class, from data/sounds.txt (`python -m
+    """Each character to the first character of its sound class, from SOUNDS_FILE (`python -m
     knowledge_base.make_sounds` writes it from pypinyin's table: one line per reading, characters in code order)."""
     table: dict[int, int] = {}
-    for line in Path(__file__).with_name("data").joinpath("sounds.txt").read_text(encoding="utf-8").splitlines():
+    for line in SOUNDS_FILE.read_text(encoding="utf-8").splitlines():
         chars = line.partition("\t")[2]
         first = ord(chars[0])
         table.update(dict.fromkeys(map(ord, chars[1:]), first))
