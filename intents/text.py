@@ -236,7 +236,10 @@ def tokens(text: str, userdict: Path | None) -> list[str]:
     return _tokenizers[str(userdict)].lcut(text, HMM=False)
 
 
-def candidate_spans(words: list[str], max_len: int = 5) -> list[str]:
+SPAN_MAX_LEN = 5  # the longest span the typo lookup tries (a longer keyword is never looked up fuzzily)
+
+
+def candidate_spans(words: list[str], max_len: int = SPAN_MAX_LEN) -> list[str]:
     """Runs of adjacent words (3..max_len characters) that include a one-character word.
 
     A typo breaks a dictionary word into single characters (煤汽味 → 煤/汽/味, 居住症 → 居住/症), so
@@ -273,6 +276,13 @@ class FuzzyLookup:
             for i in range(len(keyword)):
                 self._wild.setdefault(keyword[:i] + self.WILDCARD + keyword[i + 1:], []).append(keyword)
         self.lookup = lru_cache(maxsize=20000)(self._lookup)
+        self._sieve = _WildcardSieve(k for k in self._keywords if len(k) <= SPAN_MAX_LEN)
+
+    def may_hold_typo(self, text: str) -> bool:
+        """False when no substring of `text` (3 to SPAN_MAX_LEN characters) is one character away from a keyword, so
+        that no span cut from it can have a lookup: the jieba cut and the spans can be skipped (most chat lines).
+        True when one may be (a hash match: rarely a false alarm, never a miss)."""
+        return self._sieve.may_hold(text)
 
     def _lookup(self, span: str) -> str | None:
         if span in self._keywords:
@@ -283,6 +293,63 @@ class FuzzyLookup:
             return None
         found = process.extractOne(span, sorted(set(shortlist)), scorer=Hamming.distance, score_cutoff=1)
         return found[0] if found is not None and found[1] == 1 else None
+
+
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd: its powers modulo 2**64 weigh the characters of a window by place
+_PAD = 1 << 22  # a code beyond every character, for the windows that run off a text's end
+_NOT_ONE = 1 << 40  # a table value above every character: "more than one keyword has this wildcard"
+
+
+class _WildcardSieve:
+    """A vectorised test of whether any window of a text is one character away from a keyword of its length.
+
+    Every window of L characters with its i-th character left out — for every L among the keywords' lengths and
+    every gap i — gets a 64-bit hash, Σ c_j·B^j over the characters kept at their places j in the window, plus a
+    salt for L: one integer matrix product of the text's windows (start × place, padded past the end) with a
+    (place × (L, i)) table of powers. All of them are looked up at once among the keywords' own wildcard hashes. A
+    window that *is* a keyword matches its own wildcards, so each table entry keeps the character the keyword has
+    in the gap (when only one keyword has that wildcard) and the window counts only when its character there is
+    another. A hash collision can only raise a false alarm, which the exact lookup then answers.
+    """
+
+    def __init__(self, keywords: Iterable[str]):
+        keywords = list(keywords)
+        lengths = sorted({len(k) for k in keywords})
+        self._width = width = max(lengths, default=0)
+        gaps = [(length, i) for length in lengths for i in range(length)]
+        mod = 1 << 64
+        # row j < width: B^j where place j is kept; the last row: each (L, i) column's salt (the windows' 1 column)
+        coefficients = [[pow(_HASH_BASE, j, mod) if j < length and j != i else 0 for length, i in gaps]
+                        for j in range(width)] + [[(length * 0xD6E8FEB86659FD93) % mod for length, _ in gaps]]
+        self._coefficients = np.array(coefficients, dtype=np.uint64)
+        self._gap_places = np.array([i for _, i in gaps], dtype=np.intp)
+        table: dict[int, int] = {}
+        for keyword in keywords:
+            column = {length: n for n, (length, i) in enumerate(gaps) if i == 0}[len(keyword)]
+            hashes = self._hashes(np.array([[ord(ch) for ch in keyword] + [_PAD] * (width - len(keyword)) + [1]],
+                                           dtype=np.uint64))[0, column:column + len(keyword)]
+            for i, key in enumerate(hashes.tolist()):
+                table[key] = ord(keyword[i]) if key not in table else _NOT_ONE
+        self._table = IdTable(table.items())  # values: the gap's character, or _NOT_ONE
+        self._places: np.ndarray = np.zeros((0, width + 1), dtype=np.intp)
+        self._tail = np.array([_PAD] * (width - 1) + [1], dtype=np.uint64)  # the padding, then the salts' 1
+
+    def _hashes(self, windows: np.ndarray) -> np.ndarray:
+        return windows @ self._coefficients  # unsigned integer arithmetic: wraps modulo 2**64
+
+    def may_hold(self, text: str) -> bool:
+        n, width = len(text), self._width
+        if not width or n < 3:
+            return False
+        if n > len(self._places):  # window starts × places, and the last column reads the 1 at the end
+            size = max(2 * n, 64)
+            self._places = np.hstack((np.arange(size)[:, None] + np.arange(width), np.full((size, 1), -1)))
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        windows = np.concatenate((codes, self._tail)).take(self._places[:n])
+        keys, gaps = self._hashes(windows).ravel(), windows.take(self._gap_places, axis=1).ravel()
+        pos, hit = self._table.positions(keys)
+        found, gap = self._table.values.take(pos[hit]), gaps[hit].astype(np.int64)
+        return bool(((found != gap) & (gap != _PAD)).any())
 
 
 SOUNDS_FILE = Path(__file__).resolve().parent / "data" / "sounds.txt"

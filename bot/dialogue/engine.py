@@ -88,6 +88,7 @@ class Dialogue:
         import intents
 
         intents.classify("你好，楼道灯坏了")
+        intents.default_classifier().warm_up()
         try:
             from knowledge_base import service as kb
         except ImportError:

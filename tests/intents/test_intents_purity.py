@@ -22,3 +22,11 @@ def test_jieba_is_loaded_lazily_not_at_import() -> None:
     code = "import sys, intents; print('jieba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_line_with_no_near_keyword_needs_no_jieba_and_warm_up_loads_it() -> None:
+    code = ("import sys, intents; c = intents.default_classifier(); r = c.classify('我们小区的花园很漂亮');"
+            "print('jieba' in sys.modules); c.warm_up(); print('jieba' in sys.modules);"
+            "print(c.classify('楼下有煤汽味').intent)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "emergency"]
