@@ -186,8 +186,13 @@ def _top(model: NgramModel, push: np.ndarray, rows: np.ndarray | Any, klass: int
     """Evidence items for the n largest positive `push` values, largest first; among equal values the higher row
     wins, so the items depend on the features alone, not on their order. `rows` are the rows of `push`'s features,
     or a function from positions in `push` to rows (called for the few candidates only)."""
-    cut = _SMALLEST if len(push) <= n else max(float(np.partition(push, len(push) - n)[len(push) - n]), _SMALLEST)
-    keep = np.flatnonzero(push >= cut)  # every value tied with the n-th largest stays a candidate
+    if len(push) <= n:
+        cut = _SMALLEST
+    else:  # the array methods, not np.partition / np.flatnonzero: their Python wrappers cost as much as the work
+        ordered = push.copy()
+        ordered.partition(len(push) - n)
+        cut = max(float(ordered[len(push) - n]), _SMALLEST)
+    keep = (push >= cut).nonzero()[0]  # every value tied with the n-th largest stays a candidate
     found = rows(keep) if callable(rows) else rows.take(keep)
     scale = 1.0 / math.sqrt(count)
     top = sorted(zip((push.take(keep) * scale).tolist(), found.tolist()), reverse=True)[:n]
