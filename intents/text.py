@@ -18,13 +18,15 @@ from rapidfuzz.distance import Hamming
 _STARS = re.compile(r"\*+")
 _HALF_WIDTH = {0x3000: 0x20, 0x3002: 0x3002, **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}}
 _WIDE = {chr(c): chr(h) for c, h in _HALF_WIDTH.items() if c != h}
-_WIDE_RE = re.compile("[" + "".join(sorted(_WIDE)) + "]")
+# the full-width forms, and lone surrogates (JSON "\\ud800" decodes to one; no encoder takes it), read as U+FFFD
+_WIDE_RE = re.compile("[" + "".join(sorted(_WIDE)) + "\ud800-\udfff]")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 _ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def normalize(text: str) -> str:
-    """Full-width forms to half-width (what NFKC does for chat text), lower case, one space for whitespace, one * for a run of masking stars.
+    """Full-width forms to half-width (what NFKC does for chat text), lower case, one space for whitespace, one * for a run of masking stars,
+    U+FFFD for a lone surrogate.
 
     A letter holds only a few distinct full-width characters (，。？：), so replacing each of them is faster than
     str.translate, which probes its table once per character; a regex finds them without making a string of
@@ -32,7 +34,7 @@ def normalize(text: str) -> str:
     """
     if not text.isascii():
         for wide in set(_WIDE_RE.findall(text)):
-            text = text.replace(wide, _WIDE[wide])
+            text = text.replace(wide, _WIDE.get(wide, "\ufffd"))
     text = " ".join(text.split()).lower()
     return _STARS.sub("*", text) if "*" in text else text
 

@@ -67,6 +67,14 @@ def test_empty_and_garbage_are_unknown_and_ask_again() -> None:
         assert result.needs_clarification and result.clarifying_question
 
 
+def test_a_lone_surrogate_is_read_as_a_replacement_character_not_an_error() -> None:
+    # json.loads('"\\ud800"') makes one (the admin page's try box takes JSON); utf-32 and utf-8 refuse to encode it
+    assert intents.classify("\ud800").intent == "unknown"
+    result = intents.classify("\ud800楼道灯坏了" + "，一周都没人修" * 10)  # a letter, past the short-message cache
+    assert result.intent == "service_request" and result.category == "路灯与公共设施"
+    assert intents.classify("楼下有煤气味\udfff").intent == "emergency"
+
+
 def test_greeting_with_content_is_classified_by_content() -> None:
     result = intents.classify("你好，楼道灯坏了")
     assert result.intent == "service_request"
