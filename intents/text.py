@@ -318,6 +318,7 @@ class _WildcardSieve:
         keywords = list(keywords)
         lengths = sorted({len(k) for k in keywords})
         self._width = width = max(lengths, default=0)
+        self._shortest = min(lengths, default=0)
         gaps = [(length, i) for length in lengths for i in range(length)]
         mod = 1 << 64
         # row j < width: B^j where place j is kept; the last row: each (L, i) column's salt (the windows' 1 column)
@@ -341,7 +342,7 @@ class _WildcardSieve:
 
     def may_hold(self, text: str) -> bool:
         n, width = len(text), self._width
-        if not width or n < 3:
+        if not width or n < self._shortest:
             return False
         if n > len(self._places):  # window starts × places, and the last column reads the 1 at the end
             size = max(2 * n, 64)

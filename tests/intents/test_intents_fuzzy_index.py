@@ -6,7 +6,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Hamming
 
 from intents.rules import PACKAGE_RULES_DIR, load_rules
-from intents.text import SPAN_MAX_LEN, FuzzyLookup
+from intents.text import SPAN_MAX_LEN, FuzzyLookup, _WildcardSieve
 
 
 def scan(keywords: list[str], span: str) -> str | None:
@@ -84,4 +84,5 @@ def test_a_keyword_alone_is_no_typo_unless_another_keyword_is_one_character_away
     assert not FuzzyLookup(["楼道灯"]).may_hold_typo("楼道灯坏了")
     assert FuzzyLookup(["楼道灯", "楼道门"]).may_hold_typo("楼道灯坏了")  # 楼道灯 is 楼道门 with a typo
     assert FuzzyLookup(["楼道灯"]).may_hold_typo("楼道等")
-    assert not FuzzyLookup([]).may_hold_typo("楼道灯") and not FuzzyLookup(["电梯"]).may_hold_typo("电话")
+    assert not FuzzyLookup([]).may_hold_typo("楼道灯") and not FuzzyLookup(["电梯"]).may_hold_typo("电话")  # < 3
+    assert _WildcardSieve(["电梯"]).may_hold("电话") and not _WildcardSieve(["电梯"]).may_hold("电")  # the sieve itself
