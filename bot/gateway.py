@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import partial
 import time
@@ -12,6 +13,9 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -143,6 +147,14 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, start
     @app.exception_handler(ProtocolError)
     async def _protocol_error(_request: Request, exc: ProtocolError) -> Response:
         return PlainTextResponse(exc.reason, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        try:
+            return await request_validation_exception_handler(request, exc)
+        except UnicodeEncodeError:  # the input it echoes holds a lone surrogate (JSON "\\ud800"): UTF-8 has none
+            return Response(json.dumps({"detail": jsonable_encoder(exc.errors())}), status_code=422,
+                            media_type="application/json")
 
     @app.get("/healthz")
     async def healthz() -> dict:

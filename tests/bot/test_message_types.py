@@ -119,3 +119,14 @@ def test_an_event_retry_has_one_effect(plain, engine):
     with engine.connect() as conn:
         logged = conn.execute(select(ChatMessage).where(ChatMessage.direction == "in")).all()
     assert len(logged) == 1
+
+
+def test_a_web_message_with_a_lone_surrogate_is_refused_with_422_not_a_500(client):
+    # json.loads gives "\ud800" for it; FastAPI's own handler echoed the input as UTF-8 and failed
+    body = '{"user": "web-resident-0009", "text": "\\ud800居住证怎么办"}'.encode()
+    r = client.post("/api/messages", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "text"
+    r = client.post("/api/messages", json={"user": "web-resident-0009", "text": "居住证怎么办"})
+    assert r.status_code == 200 and r.json()["reply"]
+    r = client.post("/api/messages", json={"user": "web-resident-0009", "text": ""})  # the usual 422s stay as they were
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "text"]
