@@ -72,25 +72,54 @@ def parse_date(value: Any) -> date | None:
         raise ValueError(f"日期不存在：{text}") from None
 
 
-def _rows_from_csv(path: Path) -> list[tuple[int, list[Any]]]:
-    raw = path.read_bytes()
+_UNREADABLE_ROW = "含无法识别的字节（文件的其余部分是 {}），已跳过；请检查这一行后重新导入"
+
+
+def _decode(raw: bytes) -> tuple[str, str, set[int]]:
+    """The text of a CSV file, its encoding, and the physical lines (from 1) that encoding could not read.
+
+    A file is read whole in UTF-8 (BOM or not) or else in GB18030, as before. A file that neither reads whole is
+    read line by line in whichever of the two leaves fewer lines unreadable (a UTF-8 file with one broken cell,
+    pasted from elsewhere), so that only those lines' rows are refused instead of the whole file.
+    """
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding), encoding, set()
         except UnicodeDecodeError:
             continue
-    else:
+    lines = raw.split(b"\n")  # 0x0A is never part of a multibyte character in either encoding
+
+    def unreadable(encoding: str) -> set[int]:
+        bad = set()
+        for number, line in enumerate(lines, 1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                bad.add(number)
+        return bad
+
+    bad, encoding = min((unreadable(e), e) for e in ("utf-8-sig", "gb18030"))  # fewer lines; a tie: UTF-8
+    if len(bad) * 2 > len(lines):
         raise UnreadableFile("编码无法识别（请保存为 UTF-8 或 GBK 的 CSV）")
+    return raw.decode(encoding, errors="replace"), encoding, bad
+
+
+def _rows_from_csv(path: Path) -> tuple[list[tuple[int, list[Any]]], dict[int, str]]:
+    """The CSV's rows with the line each starts on, and the rows refused already (line: reason)."""
+    text, encoding, bad_lines = _decode(path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
-    out, start = [], 1
+    out, refused, start = [], {}, 1
+    name = "UTF-8" if encoding.startswith("utf") else "GBK"
     try:
         for row in reader:
-            out.append((start, row))
+            if bad_lines.intersection(range(start, reader.line_num + 1)):  # a quoted cell may span lines
+                refused[start] = _UNREADABLE_ROW.format(name)
+            else:
+                out.append((start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise UnreadableFile(f"CSV 第 {start} 行无法解析：{exc}") from exc
-    return out
+    return out, refused
 
 
 def _rows_from_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
@@ -111,8 +140,13 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[
     """Validated rows as (line, fields with `code`) and errors as (line, reason)."""
     if not path.exists():
         raise UnreadableFile(f"文件不存在：{path}")
-    raw_rows = _rows_from_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_from_csv(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raw_rows, refused = _rows_from_xlsx(path), {}
+    else:
+        raw_rows, refused = _rows_from_csv(path)
     raw_rows = [(n, r) for n, r in raw_rows if any(_text(v) for v in r)]
+    if refused and (not raw_rows or min(refused) < raw_rows[0][0]):  # the first line that says anything is the header
+        raise UnreadableFile(f"第 {min(refused)} 行（表头）{refused[min(refused)]}")
     if not raw_rows:
         raise UnreadableFile("文件是空的")
     header_line, header = raw_rows[0]
@@ -120,7 +154,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise UnreadableFile(f"第 {header_line} 行表头缺少列：{', '.join(missing)}")
-    rows, errors, seen = [], [], {}
+    rows, errors, seen = [], list(refused.items()), {}
     present = {"id" if n == "id" else n for n in names if n}
     for line, values in raw_rows[1:]:
         record = {name: values[i] if i < len(values) else None for i, name in enumerate(names) if name}
@@ -135,7 +169,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[
         seen[fields["code"]] = line
         # a column the file does not have leaves that field of an existing entry alone
         rows.append((line, {k: v for k, v in fields.items() if k in present or k == "code"}))
-    return rows, errors
+    return rows, sorted(errors)
 
 
 def _validate(record: dict[str, Any]) -> dict[str, Any]:

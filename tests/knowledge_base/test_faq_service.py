@@ -60,6 +60,33 @@ def test_gbk_and_bom_csv_are_read(session, tmp_path):
     assert service.get_entry(session, code="G1").question == "老年卡怎么办？"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_row_with_bytes_of_neither_encoding_is_refused_by_line_and_the_others_still_import(session, tmp_path,
+                                                                                             encoding):
+    rows = ["id,question,answer", "E1,老年卡怎么办？,到社区办。", "E2,\"高龄津贴\n怎么领？\",到社区申请。", "E3,坏行,答案",
+            "E4,低保怎么申请？,到社区。"]
+    raw = [r.encode(encoding) for r in rows]
+    raw[3] = raw[3].replace("坏".encode(encoding), b"\xff")  # a byte neither UTF-8 nor GBK has there
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"\n".join(raw) + b"\n")
+    report = service.import_file(session, path=path)
+    assert report.created == 3 and [line for line, _ in report.errors] == [5]  # E2 spans lines 3-4
+    assert "无法识别" in report.errors[0][1] and ("UTF-8" if encoding == "utf-8" else "GBK") in report.errors[0][1]
+    assert service.get_entry(session, code="E4").question == "低保怎么申请？"
+    assert service.get_entry(session, code="E2").question == "高龄津贴\n怎么领？"
+
+
+def test_a_file_with_an_unreadable_header_or_mostly_unreadable_lines_raises(session, tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_bytes(b"id,qu\xffestion,answer\n" + "E1,老年卡怎么办？,到社区办。\n".encode())
+    with pytest.raises(UnreadableFile, match="表头"):
+        service.import_file(session, path=header)
+    noise = tmp_path / "noise.csv"
+    noise.write_bytes(b"id,question,answer\n" + b"\xff\xfe\xfd,\x80\x81\n" * 5)
+    with pytest.raises(UnreadableFile, match="编码"):
+        service.import_file(session, path=noise)
+
+
 def test_an_unreadable_file_raises(session, tmp_path):
     with pytest.raises(UnreadableFile):
         service.import_file(session, path=write(tmp_path / "x.csv", "foo,bar\n1,2\n"))
