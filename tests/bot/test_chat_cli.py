@@ -32,10 +32,13 @@ def test_chat_simulator_talks_to_a_live_server_in_safe_mode(gw_settings, monkeyp
         for name, value in {"WECHAT_TOKEN": TOKEN, "WECHAT_AES_KEY": AES_KEY, "WECHAT_APPID": APPID}.items():
             monkeypatch.setenv(f"LINLI_{name}", value)
         get_settings.cache_clear()
-        result = CliRunner().invoke(chat, ["--url", f"http://127.0.0.1:{port}"], input="帮助\n/image\n/subscribe grid-G01\n")
+        # the last line holds a byte that is not UTF-8: it is sent with U+FFFD, not dropped with a traceback
+        typed = "帮助\n/image\n/subscribe grid-G01\n".encode() + b"\xff" + "谢谢\n".encode()
+        result = CliRunner().invoke(chat, ["--url", f"http://127.0.0.1:{port}"], input=typed)
         assert result.exit_code == 0, result.output
         lines = result.output
         assert "政策咨询" in lines and "收到您的图片" in lines and "欢迎关注" in lines
+        assert lines.rstrip().endswith("不客气！还有其他问题随时告诉我。")  # the thanks of the line with the bad byte
         assert "HTTP" not in lines
     finally:
         get_settings.cache_clear()
