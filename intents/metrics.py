@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,28 +25,42 @@ class DataError(ValueError):
     """The evaluation CSV cannot be used (missing columns, unknown labels)."""
 
 
+def _rows(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a CSV saved as UTF-8 (with or without BOM) or, as Excel on Chinese Windows saves
+    it, GBK (read as GB18030)."""
+    raw = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(f"{path}: neither UTF-8 nor GBK; save the CSV as UTF-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return list(reader.fieldnames or ()), list(reader)
+
+
 def read_labelled(path: str | Path) -> tuple[list[str], list[str]]:
     """Texts and three-way gold labels from a CSV with columns text,type[,domain]."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"text", "type"} - set(reader.fieldnames or ())
-        if missing:
-            raise DataError(f"{path}: missing column(s) {sorted(missing)}; expected text,type[,domain]")
-        texts, gold = [], []
-        for line, row in enumerate(reader, start=2):
-            label = LABELS.get((row["type"] or "").strip())
-            if label is None:
-                raise DataError(f"{path}:{line}: unknown type {row['type']!r}; expected one of {sorted(LABELS)}")
-            texts.append(row["text"] or "")
-            gold.append(label)
+    header, rows = _rows(path)
+    missing = {"text", "type"} - set(header)
+    if missing:
+        raise DataError(f"{path}: missing column(s) {sorted(missing)}; expected text,type[,domain]")
+    texts, gold = [], []
+    for line, row in enumerate(rows, start=2):
+        label = LABELS.get((row["type"] or "").strip())
+        if label is None:
+            raise DataError(f"{path}:{line}: unknown type {row['type']!r}; expected one of {sorted(LABELS)}")
+        texts.append(row["text"] or "")
+        gold.append(label)
     return texts, gold
 
 
 def read_departments(path: str | Path) -> tuple[list[str], list[str | None]]:
     """Texts and their department (from the `domain` column by DEPARTMENT_OF_DOMAIN; None when blank, unknown or
     when the file has no such column)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    _, rows = _rows(path)
     return ([row.get("text") or "" for row in rows],
             [DEPARTMENT_OF_DOMAIN.get((row.get("domain") or "").strip()) for row in rows])
 

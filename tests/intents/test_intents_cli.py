@@ -57,6 +57,23 @@ def test_eval_refuses_csv_without_needed_columns(tmp_path: Path) -> None:
     assert "missing column" in result.output and "type" in result.output
 
 
+def test_eval_reads_a_csv_that_excel_saved_as_gbk_the_same_as_utf8(tmp_path: Path) -> None:
+    utf8, gbk = tmp_path / "utf8.csv", tmp_path / "gbk.csv"
+    utf8.write_text(LABELLED, encoding="utf-8")
+    gbk.write_bytes(LABELLED.encode("gbk"))
+    results = [CliRunner().invoke(classify, ["--eval", str(path), "--json"]) for path in (utf8, gbk)]
+    assert all(r.exit_code == 0 for r in results), results[1].output
+    assert json.loads(results[0].output) == json.loads(results[1].output)
+    assert json.loads(results[1].output)["departments"]["n"] >= 5  # the domain column read too
+
+
+def test_eval_refuses_a_csv_in_neither_encoding_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"text,type\n\xff\xfe\x80,\xff\n")
+    result = CliRunner().invoke(classify, ["--eval", str(path)])
+    assert result.exit_code == 2 and "UTF-8" in result.output
+
+
 def test_eval_refuses_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(classify, ["--eval", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
