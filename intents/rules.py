@@ -79,7 +79,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise RuleError(f"{where}: expected a list of non-empty strings")
-    return tuple(v.strip().lower() for v in value)
+    return tuple(dict.fromkeys(v.strip().lower() for v in value))  # a keyword listed twice counts once
 
 
 def _regexes(value: Any, where: str) -> tuple[re.Pattern[str], ...]:

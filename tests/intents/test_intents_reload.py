@@ -11,7 +11,8 @@ import pytest
 
 import intents
 from intents import api
-from intents.rules import PACKAGE_RULES_DIR
+from intents.classifier import Classifier
+from intents.rules import PACKAGE_RULES_DIR, load_rules
 
 
 @pytest.fixture
@@ -74,3 +75,13 @@ def test_classifier_class_is_pure_over_given_rules(rules_copy: Path) -> None:
     custom = intents.Classifier(intents.load_rules(rules_copy))
     assert custom.classify("我出个点子：楼下放个快递柜").intent == "suggestion"
     assert custom.classify("我出个点子：楼下放个快递柜") == custom.classify("我出个点子：楼下放个快递柜")
+
+
+def test_a_keyword_listed_twice_counts_and_shows_once(rules_copy: Path) -> None:
+    # staff editing a long list on the admin page will repeat a word sooner or later
+    _edit(rules_copy / "intents.yaml", "keywords: [坏了, 不亮了,", "keywords: [坏了, 坏了, 不亮了, 坏了,")
+    rules = load_rules(rules_copy)
+    repair = next(r for r in rules.rules if r.id == "service.repair")
+    assert repair.keywords.count("坏了") == 1
+    result = Classifier(rules).classify("楼道灯坏了")
+    assert [e["keyword"] for e in result.evidence if e.get("rule") == "service.repair"] == ["坏了"]
