@@ -98,7 +98,8 @@ def _decode(raw: bytes) -> tuple[str, str, set[int]]:
                 bad.add(number)
         return bad
 
-    bad, encoding = min((unreadable(e), e) for e in ("utf-8-sig", "gb18030"))  # fewer lines; a tie: UTF-8
+    # fewer unreadable lines wins (by count: sets compare by inclusion); on a tie, UTF-8
+    bad, encoding = min(((unreadable(e), e) for e in ("utf-8-sig", "gb18030")), key=lambda found: len(found[0]))
     if len(bad) * 2 > len(lines):
         raise UnreadableFile("编码无法识别（请保存为 UTF-8 或 GBK 的 CSV）")
     return raw.decode(encoding, errors="replace"), encoding, bad

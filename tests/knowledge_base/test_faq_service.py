@@ -76,6 +76,17 @@ def test_a_row_with_bytes_of_neither_encoding_is_refused_by_line_and_the_others_
     assert service.get_entry(session, code="E2").question == "高龄津贴\n怎么领？"
 
 
+def test_a_gbk_file_with_one_line_pasted_in_utf8_is_read_as_gbk(session, tmp_path):
+    rows = ["id,question,answer", "G1,老年卡怎么办？,到社区办。", "G2,低保怎么申请？,到社区。", "G3,残疾证怎么办？,到社区。"]
+    raw = [r.encode("gbk") for r in rows]
+    raw[2] = rows[2].encode("utf-8")  # unreadable as GBK here, and every other line is unreadable as UTF-8
+    path = tmp_path / "gbk-mixed.csv"
+    path.write_bytes(b"\r\n".join(raw) + b"\r\n")
+    report = service.import_file(session, path=path)
+    assert report.created == 2 and [line for line, _ in report.errors] == [3] and "GBK" in report.errors[0][1]
+    assert service.get_entry(session, code="G3").question == "残疾证怎么办？"
+
+
 def test_a_file_with_an_unreadable_header_or_mostly_unreadable_lines_raises(session, tmp_path):
     header = tmp_path / "header.csv"
     header.write_bytes(b"id,qu\xffestion,answer\n" + "E1,老年卡怎么办？,到社区办。\n".encode())
