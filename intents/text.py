@@ -300,6 +300,7 @@ class FuzzyLookup:
 _HASH_BASE = 0x9E3779B97F4A7C15  # odd: its powers modulo 2**64 weigh the characters of a window by place
 _PAD = 1 << 22  # a code beyond every character, for the windows that run off a text's end
 _NOT_ONE = 1 << 40  # a table value above every character: "more than one keyword has this wildcard"
+_PLACES_KEPT = 4096  # the longest text whose window table is kept between calls (the classifier's are ≤ 40)
 
 
 class _WildcardSieve:
@@ -344,11 +345,14 @@ class _WildcardSieve:
         n, width = len(text), self._width
         if not width or n < self._shortest:
             return False
-        if n > len(self._places):  # window starts × places, and the last column reads the 1 at the end
+        places = self._places
+        if n > len(places):  # window starts × places, and the last column reads the 1 at the end
             size = max(2 * n, 64)
-            self._places = np.hstack((np.arange(size)[:, None] + np.arange(width), np.full((size, 1), -1)))
+            places = np.hstack((np.arange(size)[:, None] + np.arange(width), np.full((size, 1), -1)))
+            if size <= _PLACES_KEPT:
+                self._places = places  # kept for the chat lines to come; a long text's table is not
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        windows = np.concatenate((codes, self._tail)).take(self._places[:n])
+        windows = np.concatenate((codes, self._tail)).take(places[:n])
         keys, gaps = self._hashes(windows).ravel(), windows.take(self._gap_places, axis=1).ravel()
         pos, hit = self._table.positions(keys)
         found, gap = self._table.values.take(pos[hit]), gaps[hit].astype(np.int64)

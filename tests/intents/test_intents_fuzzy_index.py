@@ -86,3 +86,10 @@ def test_a_keyword_alone_is_no_typo_unless_another_keyword_is_one_character_away
     assert FuzzyLookup(["楼道灯"]).may_hold_typo("楼道等")
     assert not FuzzyLookup([]).may_hold_typo("楼道灯") and not FuzzyLookup(["电梯"]).may_hold_typo("电话")  # < 3
     assert _WildcardSieve(["电梯"]).may_hold("电话") and not _WildcardSieve(["电梯"]).may_hold("电")  # the sieve itself
+
+
+def test_a_long_text_is_sieved_without_keeping_a_table_its_size() -> None:
+    lookup = FuzzyLookup(["居住证", "煤气味"])
+    assert lookup.may_hold_typo("居住症" + "啊" * 20000) and not lookup.may_hold_typo("你好" * 20000)
+    assert len(lookup._sieve._places) <= 4096  # a caller's long text must not leave megabytes behind
+    assert lookup.may_hold_typo("楼下有煤汽味")
