@@ -327,9 +327,10 @@ class _WildcardSieve:
                         for j in range(width)] + [[(length * 0xD6E8FEB86659FD93) % mod for length, _ in gaps]]
         self._coefficients = np.array(coefficients, dtype=np.uint64)
         self._gap_places = np.array([i for _, i in gaps], dtype=np.intp)
+        first_column = {length: n for n, (length, i) in enumerate(gaps) if i == 0}  # each length's (L, 0) column
         table: dict[int, int] = {}
         for keyword in keywords:
-            column = {length: n for n, (length, i) in enumerate(gaps) if i == 0}[len(keyword)]
+            column = first_column[len(keyword)]
             hashes = self._hashes(np.array([[ord(ch) for ch in keyword] + [_PAD] * (width - len(keyword)) + [1]],
                                            dtype=np.uint64))[0, column:column + len(keyword)]
             for i, key in enumerate(hashes.tolist()):
