@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from intents.text import decode_csv
 from intents.types import MAIN_CLASSES
 
 LABELS = {"咨询": "question", "投诉/求助": "complaint_or_request", "投诉": "complaint_or_request",
@@ -28,16 +29,10 @@ class DataError(ValueError):
 def _rows(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of a CSV saved as UTF-8 (with or without BOM) or, as Excel on Chinese Windows saves
     it, GBK (read as GB18030)."""
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    decoded = decode_csv(Path(path).read_bytes())
+    if decoded is None:
         raise DataError(f"{path}: neither UTF-8 nor GBK; save the CSV as UTF-8")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(decoded[0], newline=""))
     return list(reader.fieldnames or ()), list(reader)
 
 

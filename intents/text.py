@@ -39,6 +39,19 @@ def normalize(text: str) -> str:
     return _STARS.sub("*", text) if "*" in text else text
 
 
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # what Chinese CSV files are saved in: UTF-8 (BOM or not), else GBK
+
+
+def decode_csv(raw: bytes) -> tuple[str, str] | None:
+    """The bytes decoded in the first of CSV_ENCODINGS that reads them whole, and that encoding; None if neither."""
+    for encoding in CSV_ENCODINGS:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 _POWERS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 
 

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from intents.text import CSV_ENCODINGS, decode_csv
+
 COLUMNS = ["id", "question", "answer", "alternatives", "keywords", "category", "department", "source",
            "effective_from", "effective_until", "status"]
 ALIASES = {
@@ -82,11 +84,9 @@ def _decode(raw: bytes) -> tuple[str, str, set[int]]:
     read line by line in whichever of the two leaves fewer lines unreadable (a UTF-8 file with one broken cell,
     pasted from elsewhere), so that only those lines' rows are refused instead of the whole file.
     """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), encoding, set()
-        except UnicodeDecodeError:
-            continue
+    whole = decode_csv(raw)
+    if whole is not None:
+        return *whole, set()
     lines = raw.split(b"\n")  # 0x0A is never part of a multibyte character in either encoding
 
     def unreadable(encoding: str) -> set[int]:
@@ -99,7 +99,7 @@ def _decode(raw: bytes) -> tuple[str, str, set[int]]:
         return bad
 
     # fewer unreadable lines wins (by count: sets compare by inclusion); on a tie, UTF-8
-    bad, encoding = min(((unreadable(e), e) for e in ("utf-8-sig", "gb18030")), key=lambda found: len(found[0]))
+    bad, encoding = min(((unreadable(e), e) for e in CSV_ENCODINGS), key=lambda found: len(found[0]))
     if len(bad) * 2 > len(lines):
         raise UnreadableFile("编码无法识别（请保存为 UTF-8 或 GBK 的 CSV）")
     return raw.decode(encoding, errors="replace"), encoding, bad
