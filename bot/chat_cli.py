@@ -90,8 +90,6 @@ def chat(url: str, user: str, plain: bool, wecom: bool) -> None:
     import httpx
 
     platform = FakePlatform(url, user, safe=not plain, wecom=wecom)
-    if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8: U+FFFD, not an unencodable surrogate
-        sys.stdin.reconfigure(errors="replace")
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(HELP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -48,6 +49,10 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="linli")
 def main() -> None:
     """邻里 Linli — a resident assistant for street offices and communities."""
+    # for every subcommand that reads stdin (classify, faq ask, chat): a byte that is not UTF-8 is read as U+FFFD.
+    # Python's default turns it into a lone surrogate, which no database, JSON or XML encoder takes
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ def classify(eval_path: str | None, as_json: bool, full: bool) -> None:
     import intents
 
     if eval_path is None:
-        if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8: U+FFFD, not an unencodable surrogate
-            sys.stdin.reconfigure(errors="replace")
         for line in sys.stdin:
             text = line.rstrip("\n")
             if not text.strip():

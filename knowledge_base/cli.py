@@ -69,8 +69,6 @@ def ask(today, no_log: bool) -> None:
     from bot.models import beijing_today
 
     day = today.date() if today else beijing_today()
-    if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8: U+FFFD, not an unencodable surrogate
-        sys.stdin.reconfigure(errors="replace")
     with _session() as session:
         for line in sys.stdin:
             text = line.strip()

@@ -10,6 +10,7 @@ import uvicorn
 from click.testing import CliRunner
 
 from bot.chat_cli import chat
+from bot.cli import main
 from bot.config import get_settings
 from bot.gateway import create_app
 from tests.wechat_platform import AES_KEY, APPID, TOKEN
@@ -34,7 +35,7 @@ def test_chat_simulator_talks_to_a_live_server_in_safe_mode(gw_settings, monkeyp
         get_settings.cache_clear()
         # the last line holds a byte that is not UTF-8: it is sent with U+FFFD, not dropped with a traceback
         typed = "帮助\n/image\n/subscribe grid-G01\n".encode() + b"\xff" + "谢谢\n".encode()
-        result = CliRunner().invoke(chat, ["--url", f"http://127.0.0.1:{port}"], input=typed)
+        result = CliRunner().invoke(main, ["chat", "--url", f"http://127.0.0.1:{port}"], input=typed)  # as `linli chat`
         assert result.exit_code == 0, result.output
         lines = result.output
         assert "政策咨询" in lines and "收到您的图片" in lines and "欢迎关注" in lines

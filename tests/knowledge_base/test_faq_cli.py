@@ -5,6 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from bot.cli import main
 from bot.config import get_settings
 from knowledge_base.cli import faq
 
@@ -60,8 +61,9 @@ def test_linli_finds_the_faq_group():
 def test_a_line_that_is_not_utf8_is_asked_with_a_replacement_character_and_the_rest_still_are(run):
     # before: the undecodable byte became a surrogate, which the unanswered log could not store, and every later
     # line of the batch was lost with the traceback
-    result = run("ask", "--today", "2026-06-01", input=b"\xff\xfe\xe5\xb1\x85\xe4\xbd\x8f\xe8\xaf\x81\n"
-                 + "地铁什么时候通车\n".encode())
+    # through `linli`, as an operator runs it: the group reads stdin that way for every subcommand
+    result = CliRunner().invoke(main, ["faq", "ask", "--today", "2026-06-01"],
+                                input=b"\xff\xfe\xe5\xb1\x85\xe4\xbd\x8f\xe8\xaf\x81\n" + "地铁什么时候通车\n".encode())
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert len(lines) == 2 and lines[1]["outcome"] == "unknown"
