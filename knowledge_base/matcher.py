@@ -294,6 +294,23 @@ def subject_tokens(norm: str) -> tuple[tuple[str, ...], ...]:
     return tuple(runs)
 
 
+@lru_cache(maxsize=1 << 16)
+def _split_words(norm: str) -> tuple[str, ...]:
+    """Sounds of the dictionary words of two characters that jieba cut into a one-character stop word and a
+    one-character noun (哪里|上|牌 for 上牌): the noun names the subject as much as a longer word does, but alone it
+    has no bigram to compare, so 「电动车上牌去哪里」 read as just 电动自行车 and got the 充电桩 entry's answer."""
+    cut = [w for piece in _PIECES_RE.split(norm) if piece for w in _cut(piece)]
+    out = []
+    for k, w in enumerate(cut):
+        if len(w) != 1 or w in _PERSON_WORDS or w in _STOPWORDS or w in LIGHT_WORDS or not _NAME_TAGS.match(_pos(w)):
+            continue
+        for pair in ((cut[k - 1] + w) if k and cut[k - 1] in _STOPWORDS else "",
+                     (w + cut[k + 1]) if k + 1 < len(cut) and cut[k + 1] in _STOPWORDS else ""):
+            if len(pair) == 2 and jieba.dt.FREQ.get(pair):
+                out.append(sound(pair))
+    return tuple(out)
+
+
 def subject_runs(norm: str) -> tuple[str, ...]:
     """The runs of `subject_tokens` joined: a name jieba cuts apart (公|租房, 居住|正明) is still compared whole."""
     return tuple("".join(run) for run in subject_tokens(norm))
@@ -742,6 +759,7 @@ class FaqIndex:
     # whose own name the query says just in part: 创业担保|贷款 is not 助学贷款 (a service the FAQ lacks), while
     # 我刚退休，职工医保 says all of 职工医保 and the persona words do not count.
     COVER_UNKNOWN = 0.2
+    SPLIT_WORDS = True
 
     def _query_subject(self, text: str) -> dict[str, float]:
         """The query's subject as weighted sound bigrams: runs of content words (so 公租房 cut 公|租房 keeps 公租),
@@ -751,12 +769,18 @@ class FaqIndex:
         are left out: who asks is not what is asked about."""
         wmap, unknown = self._weights()
         grams: dict[str, float] = {}
-        runs = [r for c in _SEPARATOR_RE.split(text) if c for r in subject_tokens(normalize(c))]
-        for run in runs:  # clause by clause: 个事，低保 is not the run 事低保
-            for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
-                if len(part) > 1:
-                    grams.update((g, wmap.get(g, 0.0)) for g in bigrams(sound(part)))
+        split: set[str] = set()
+        for c in _SEPARATOR_RE.split(text):
+            norm = normalize(c) if c else ""
+            for run in subject_tokens(norm):  # clause by clause: 个事，低保 is not the run 事低保
+                for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
+                    if len(part) > 1:
+                        grams.update((g, wmap.get(g, 0.0)) for g in bigrams(sound(part)))
+            split.update(_split_words(norm))
         strange = sum(1 for w in grams.values() if not w) * unknown * self.COVER_UNKNOWN
+        # a lone character's word that no entry has is a name the FAQ lacks: it counts in full
+        if self.SPLIT_WORDS:
+            strange += sum(unknown for g in split if g not in wmap and g not in grams)
         return {g: w for g, w in grams.items() if w}, strange
 
     RESPELL = True
