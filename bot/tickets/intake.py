@@ -19,6 +19,8 @@ YES = {"确认", "是", "是的", "对", "好", "好的", "提交", "确定", "�
 NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出"}
 SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
+RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
+PAUSED = "paused_intake"  # conversation.data key: the report left part-way, kept for FLOW_TTL["intake"]
 ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿名建议"}
 WHERE_TRIES = 2
 FLOW_TTL = {"intake": timedelta(hours=2), "bind": timedelta(hours=2), "anonymous": timedelta(hours=24)}
@@ -30,6 +32,9 @@ NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
 MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
 ABANDONED = "好的，已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
+LEFT_PAUSED = "（您刚才反映的「{text}」还没有登记，已为您保留 2 小时：回复「继续登记」接着办，不用重说。）"
+RESUMED = "好的，接着登记「{text}」。"
+NOTHING_PAUSED = "现在没有待继续登记的事项（没说完的事项保留 2 小时）。请直接发送您要反映的问题。"
 CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样的问题（工单 {parent}），我们会一并办理，"
                      "办结时会通知您。回复「查询」可查看进度。")
 BIND_ASK = "请回复您的楼栋单元（如「绑定 3号楼2单元」），或点「+」发送位置。"
@@ -131,6 +136,7 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification) -> Reply:
         "department": getattr(c, "department", None), "urgency": getattr(c, "urgency", None) or "normal",
         "sla": getattr(c, "sla", None), "attachments": [], "tries": 0,
     }
+    _drop_paused(turn)  # one report at a time: the one the resident tells now
     place = _place_of(turn, text)
     if place:
         draft.update(place, where_done=True)
@@ -162,11 +168,36 @@ def _summary(turn: Turn, draft: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _unfiled(reply: Reply, draft: dict[str, Any]) -> Reply:
-    """`reply` to the message that left the intake, with the notice that the report was not filed."""
-    notice = LEFT_UNFILED.format(text=_short(draft.get("text", "")))
+def _unfiled(turn: Turn, reply: Reply, draft: dict[str, Any]) -> Reply:
+    """`reply` to the message that left the intake, with the notice that the report was not filed.
+
+    The draft is kept (「继续登记」 takes it up where it stopped) unless that message opened a report of its own."""
+    text = _short(draft.get("text", ""))
+    if turn.state in (WHERE, PHOTO, CONFIRM):
+        notice = LEFT_UNFILED.format(text=text)
+    else:
+        draft = {k: v for k, v in draft.items() if k != "since"}
+        turn.conversation.data = {**(turn.conversation.data or {}), PAUSED: {**draft, "paused_at": turn.now.isoformat()}}
+        notice = LEFT_PAUSED.format(text=text)
     return Reply(text=f"{reply.text}\n\n{notice}" if reply.text else notice, articles=reply.articles,
                  meta={**reply.meta, "intake": "left"})
+
+
+def _paused(turn: Turn) -> dict[str, Any] | None:
+    """The report left part-way, if it is still kept."""
+    draft = (turn.conversation.data or {}).get(PAUSED)
+    if not draft:
+        return None
+    if turn.now - datetime.fromisoformat(draft["paused_at"]) > FLOW_TTL["intake"]:
+        _drop_paused(turn)
+        return None
+    return draft
+
+
+def _drop_paused(turn: Turn) -> None:
+    data = turn.conversation.data or {}
+    if PAUSED in data:  # assign only on change: an assigned JSON column is written back by the flush
+        turn.conversation.data = {k: v for k, v in data.items() if k != PAUSED}
 
 
 class Intake:
@@ -222,12 +253,12 @@ class Intake:
                 reply = routes.start_handoff(turn, f"居民要求人工（未登记：{_short(draft.get('text', ''))}）"[:200])
             else:
                 reply = Commands().handle(turn, command) if command else Reply()
-            return _unfiled(reply, draft)
+            return _unfiled(turn, reply, draft)
         if match == "left":  # a message of its own: answer it, and say plainly that the report was not filed
             from bot.dialogue.handlers import IntentRoute
 
             turn.set_state(None)
-            return _unfiled(IntentRoute().handle(turn, turn.classification) if turn.text else Reply(), draft)
+            return _unfiled(turn, IntentRoute().handle(turn, turn.classification) if turn.text else Reply(), draft)
         if match == "image":
             ib = turn.inbound
             draft["attachments"] = [*draft.get("attachments", []), {"type": "image", "media_id": ib.media_id,
@@ -270,6 +301,36 @@ class Intake:
         draft.update(building_id=building.id, grid_id=building.grid_id, unit=org.parse_unit(turn.text),
                      where_done=True)
         return _next(turn, draft)
+
+
+class ResumeIntake:
+    """「继续登记」 after a question or command left a report part-way: the draft is asked on from where it stopped;
+    「取消」 drops it."""
+
+    name = "resume_intake"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.state in (WHERE, PHOTO, CONFIRM) or turn.inbound.msg_type != "text" or not turn.text:
+            return None
+        word = _word(turn.text)
+        data = turn.conversation.data or {}
+        if word in RESUME or (word == "继续" and not data.get("more")):
+            return "resume" if _paused(turn) else ("nothing" if word in RESUME else None)
+        if word in NO and turn.state is None and _paused(turn):
+            return "drop"
+        return None
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        if match == "nothing":
+            return Reply(text=NOTHING_PAUSED)
+        draft = {k: v for k, v in _paused(turn).items() if k != "paused_at"}
+        _drop_paused(turn)
+        if match == "drop":
+            return Reply(text=ABANDONED, meta={"intake": "cancelled"})
+        draft["tries"] = 0
+        reply = _next(turn, draft)
+        return Reply(text=RESUMED.format(text=_short(draft.get("text", ""))) + reply.text,
+                     meta={**reply.meta, "resumed": True})
 
 
 def _create(turn: Turn, draft: dict[str, Any]) -> Reply:

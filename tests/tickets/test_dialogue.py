@@ -241,6 +241,62 @@ def test_a_question_asked_while_the_intake_waits_is_answered_and_the_report_is_s
     assert "确认" in chat.say("跳过")
 
 
+def test_a_report_left_for_a_question_is_taken_up_again_where_it_stopped(org, chat):
+    """楼上漏水 → where? → 3号楼 → photo? → 「居住证怎么办」 is answered, the report is kept, and 「继续登记」 asks
+    for the photo again (not the place, not the problem); the ticket holds what was said before the question."""
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    chat.say("楼上漏水到我家了")
+    assert "照片" in chat.say("3号楼")
+    reply = chat.say("居住证怎么办")
+    assert "居住证" in reply and "还没有登记" in reply and "继续登记" in reply and chat.tickets() == []
+    resumed = chat.say("继续登记")
+    assert "接着登记「楼上漏水到我家了」" in resumed and "照片" in resumed and "在哪里" not in resumed
+    assert "3号楼" in chat.say("跳过")
+    assert chat.say("确认").startswith("已记录，编号")
+    [t] = chat.tickets()
+    assert t.text == "楼上漏水到我家了" and t.building_id == org.building("3号楼").id
+    assert "没有待继续登记" in chat.say("继续登记")  # filed: nothing is kept any more
+
+
+def test_a_report_left_at_the_confirmation_resumes_at_the_confirmation(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    chat.say("投诉：3号楼楼道灯坏了一个星期了")
+    assert "确认" in chat.say("跳过")
+    assert "继续登记" in chat.say("低保")
+    resumed = chat.say("继续")  # plain 继续 resumes too when no 「更多」 is waiting
+    assert "请确认要登记的事项" in resumed and "3号楼" in resumed
+    assert chat.say("确认").startswith("已记录，编号") and len(chat.tickets()) == 1
+
+
+def test_a_kept_report_can_be_dropped_and_lapses_after_two_hours(org, chat):
+    chat.say("楼道灯坏了好几天了")
+    assert "继续登记" in chat.say("查询")
+    assert "已取消" in chat.say("取消")
+    assert "没有待继续登记" in chat.say("继续登记") and chat.tickets() == []
+    chat.say("楼道灯坏了好几天了")
+    assert "继续登记" in chat.say("查询")
+    conv = org.session.execute(select(Conversation)).scalar_one()
+    conv.data = {**conv.data, "paused_intake": {**conv.data["paused_intake"], "paused_at": "2020-01-01T00:00:00+00:00"}}
+    assert "没有待继续登记" in chat.say("继续登记")
+    org.session.refresh(conv)
+    assert "paused_intake" not in conv.data and chat.tickets() == []
+
+
+def test_a_new_report_replaces_the_kept_one_and_a_report_opened_mid_intake_is_not_kept(org, chat):
+    chat.say("楼道灯坏了好几天了")
+    chat.say("查询")
+    assert "在哪里" in chat.say("小区门口的垃圾好几天没人清运了")
+    conv = org.session.execute(select(Conversation)).scalar_one()
+    assert "paused_intake" not in conv.data  # the report the resident tells now is the one in progress
+    assert "确认" in chat.say("建议小区多装几个充电桩")  # a new report mid-intake: said unfiled, to send again
+    org.session.refresh(conv)
+    assert "paused_intake" not in conv.data
+
+
 def test_a_command_in_the_middle_of_an_intake_runs_and_the_report_is_said_to_be_unfiled(org, chat):
     chat.say("楼道灯坏了好几天了")
     status = chat.say("查询")
