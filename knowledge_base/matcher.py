@@ -760,28 +760,41 @@ class FaqIndex:
     # 我刚退休，职工医保 says all of 职工医保 and the persona words do not count.
     COVER_UNKNOWN = 0.2
     SPLIT_WORDS = True
+    HALF_KNOWN = True
 
-    def _query_subject(self, text: str) -> dict[str, float]:
+    def _query_subject(self, text: str) -> tuple[dict[str, float], float, float]:
         """The query's subject as weighted sound bigrams: runs of content words (so 公租房 cut 公|租房 keeps 公租),
         without the bigrams no entry has. Those (我刚退休、我爸85了、麻烦回复) cannot tell entries apart; left in, they
         pushed most persona-led questions under the cover. A service the FAQ lacks is still refused: its known part
         must be covered, and the names check asks for the entry's own rare words. Person words (老人、子女、本人)
-        are left out: who asks is not what is asked about."""
+        are left out: who asks is not what is asked about.
+
+        Returns (known bigrams and their weights, the weight of the unknown ones, counted when the entry's own
+        names are not all said, and the weight of what no entry can cover, counted always): a noun of the query
+        that the FAQ holds only in part (结婚登记 where only 登记 is known) names a service the FAQ lacks, so
+        「结婚登记去哪」 is not answered from an entry whose phrasing 「…在哪登记」 has no other rare word."""
         wmap, unknown = self._weights()
         grams: dict[str, float] = {}
         split: set[str] = set()
+        half_known: set[str] = set()
         for c in _SEPARATOR_RE.split(text):
             norm = normalize(c) if c else ""
             for run in subject_tokens(norm):  # clause by clause: 个事，低保 is not the run 事低保
                 for part in re.split("\x00+", "".join("\x00" if w in _PERSON_WORDS else w for w in run)):
                     if len(part) > 1:
                         grams.update((g, wmap.get(g, 0.0)) for g in bigrams(sound(part)))
+                if self.HALF_KNOWN:
+                    for w in run:
+                        if len(w) > 2 and w not in _PERSON_WORDS and _NAME_TAGS.match(_pos(w)):
+                            wg = bigrams(sound(w))
+                            if any(g in wmap for g in wg):
+                                half_known.update(g for g in wg if g not in wmap)
             split.update(_split_words(norm))
-        strange = sum(1 for w in grams.values() if not w) * unknown * self.COVER_UNKNOWN
+        strange = sum(1 for g, w in grams.items() if not w and g not in half_known) * unknown * self.COVER_UNKNOWN
         # a lone character's word that no entry has is a name the FAQ lacks: it counts in full
         if self.SPLIT_WORDS:
             strange += sum(unknown for g in split if g not in wmap and g not in grams)
-        return {g: w for g, w in grams.items() if w}, strange
+        return {g: w for g, w in grams.items() if w}, strange, len(half_known) * unknown
 
     RESPELL = True
     _COMMON_WORD = 100  # jieba dictionary frequency from which a stretch of the query is a word in its own right
@@ -916,10 +929,10 @@ class FaqIndex:
                         out.append(sound((left if len(left) > 1 else "") + w + (right if len(right) > 1 else "")))
         return tuple(out)
 
-    def _subject_cover(self, qsubject: tuple[dict[str, float], float], i: int, snorm: str = "",
+    def _subject_cover(self, qsubject: tuple[dict[str, float], float, float], i: int, snorm: str = "",
                        qnames: tuple[str, ...] = ()) -> float:
-        known, strange = qsubject
-        total = sum(known.values())
+        known, strange, lacking = qsubject
+        total = sum(known.values()) + lacking
         if strange and snorm and self._names_found(snorm, i, qnames, full=True) < 1.0:
             total += strange
         if not total:

@@ -665,3 +665,18 @@ def test_a_one_character_name_cut_off_a_word_is_not_dropped_from_the_subject():
         assert not m.answered, (text, m)
     m = idx.match("小区充电桩在哪", today=TODAY)
     assert m.answered and m.candidates[0].question == "小区电动车充电桩在哪里？"
+
+
+def test_a_name_the_faq_knows_only_in_part_is_not_answered_from_an_entry_of_another_service():
+    """「结婚登记去哪」 against the demo FAQ, which has no marriage entry: only 登记 of 结婚登记 is known, and the
+    志愿者 entry's phrasing 「社区志愿服务在哪登记」 has no rare word but 登记, so its names were all 'said' and the
+    resident was told where to register as a volunteer; 「结婚登记在哪办」 got 「养狗需要登记吗？」."""
+    from knowledge_base.evaluate import load_demo_docs
+
+    idx = FaqIndex.build(load_demo_docs())
+    for text in ("结婚登记去哪", "结婚登记在哪办"):
+        assert not idx.match(text, today=TODAY).answered, text
+    for text, question in (("失业了去哪登记", "失业了怎么登记？"), ("养狗要登记吗", "养狗需要登记吗？"),
+                           ("想当志愿者去哪登记", "怎么报名社区志愿者？")):
+        m = idx.match(text, today=TODAY)
+        assert m.answered and m.candidates[0].question == question, (text, m)

@@ -27,7 +27,7 @@ def test_a_comma_ends_a_name_so_two_clauses_are_not_fused_into_another_service()
     index, _ = official()
     assert sound("事低保") not in index._fused_clauses("我想咨询个事，低保有依据吗")
     assert sound("事低保") in index._fused_words("个事低保有依据吗")  # what the whole normalised text gave
-    known, _ = index._query_subject("我想咨询个事，低保有依据吗")
+    known, *_ = index._query_subject("我想咨询个事，低保有依据吗")
     assert set(known) <= set(index._query_subject("低保有依据吗")[0])
     # it was answered with the entry of another service that also holds 低保
     assert answered("你好我想咨询个事，低保有文件依据吗，多谢") != "城市低保边缘家庭认定的政策依据是什么？"
