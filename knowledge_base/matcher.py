@@ -171,6 +171,7 @@ _BOILERPLATE = frozenset("""本市 本区 本地 本人 人员 居民 个人 市
     社区""".split())
 # Who the resident asks for (我爸85了、家里老人问、子女可以代办吗): not part of the service asked about, so an entry
 # need not say them to cover the query's subject (they still count in the confidence).
+_SETTING_WORDS = ("小区", "社区")
 _PERSON_WORDS = frozenset("""老人 老人家 老年人 老爷子 老太太 老伴 老头 老太 爸 妈 爸爸 妈妈 父亲 母亲 父母 爷爷 奶奶 外公 外婆 姥姥 姥爷
     公公 婆婆 孩子 子女 儿子 女儿 儿女 孙子 孙女 老公 老婆 媳妇 丈夫 妻子 家人 家属 亲属 本人 自己 我们 俺 俺家 咱 咱家 家里人""".split())
 # Question words that say nothing about the service: left out of the query's subject.
@@ -760,6 +761,7 @@ class FaqIndex:
     # 我刚退休，职工医保 says all of 职工医保 and the persona words do not count.
     COVER_UNKNOWN = 0.2
     SPLIT_WORDS = True
+    SETTING_CHECK = True
     HALF_KNOWN = True
 
     def _query_subject(self, text: str) -> tuple[dict[str, float], float, float]:
@@ -1184,8 +1186,18 @@ class FaqIndex:
             # 垃圾投放时间是几点: only the asking words match) is no guess worth offering
             at = {c.code: i for (_, _, _, i), c in zip(ranked, cands)}
 
+            known = qsubject[0]
+            setting = {g for g in map(sound, _SETTING_WORDS) if g in known}
+            # 小区/社区 is where every question is set: an entry that shares only that is no guess (「小区有没有给
+            # 老人做饭的地方」 was offered 「小区电动车充电桩在哪里？」, 「小区能养鸡吗」 「小区停车位怎么申请？」)
+            rest = {g: w for g, w in known.items() if g not in setting} if setting and self.SETTING_CHECK else None
+            only_setting = rest is not None and not rest and (qsubject[1] > 0 or qsubject[2] > 0)
+
             def about(c: Candidate) -> bool:
-                return self._subject_cover(qsubject, at[c.code], snorm, qnames + qruns) >= th.menu_cover
+                i = at[c.code]
+                if only_setting or self._subject_cover(qsubject, i, snorm, qnames + qruns) < th.menu_cover:
+                    return False
+                return not rest or self._subject_cover((rest, *qsubject[1:]), i, snorm, qnames + qruns) > 0
 
             menu = [c for c in cands[: th.menu_size] if c.score >= max(th.menu, best - th.menu_gap) and about(c)]
             asked = aspects(text)

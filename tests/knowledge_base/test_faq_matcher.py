@@ -680,3 +680,16 @@ def test_a_name_the_faq_knows_only_in_part_is_not_answered_from_an_entry_of_anot
                            ("想当志愿者去哪登记", "怎么报名社区志愿者？")):
         m = idx.match(text, today=TODAY)
         assert m.answered and m.candidates[0].question == question, (text, m)
+
+
+def test_a_menu_is_not_offered_for_sharing_only_the_neighbourhood():
+    """小区/社区 is where every resident's question is set: 「小区能养鸡吗」 was offered 「小区停车位怎么申请？」 and
+    「社区有没有心理咨询」 the 老年大学 and 老年食堂 entries. A question about the 小区's parking still finds it."""
+    from knowledge_base.evaluate import load_demo_docs
+
+    idx = FaqIndex.build(load_demo_docs())
+    for text in ("小区能养鸡吗", "社区有没有心理咨询"):
+        assert idx.match(text, today=TODAY).outcome == UNKNOWN, text
+    assert idx.match("小区停车位怎么弄", today=TODAY).code == "D020"
+    m = idx.match("小区停车", today=TODAY)
+    assert "D020" in ([m.code] if m.answered else m.menu_codes), m
