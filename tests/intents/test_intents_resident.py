@@ -13,11 +13,15 @@ CASES = {
                   "我爸突然说不出话，手脚麻", "有人在楼顶边上坐着好久了", "我被困在家里了门打不开",
                   "燃气表一直在转但是没开火", "楼下有煤气味", "楼道里冒烟了！！", "3号楼着火了快来人啊", "我家老人摔倒了起不来",
                   "有人晕倒在小区门口了", "厨房燃气泄漏了怎么办", "楼下有煤汽味", "电悌里困人了",
-                  "楼顶有人要跳楼", "老人走丢了", "我爸出去买菜到现在没回来，电话也打不通", "孩子不见了快帮忙找找"],
+                  "楼顶有人要跳楼", "老人走丢了", "我爸出去买菜到现在没回来，电话也打不通", "孩子不见了快帮忙找找",
+                  "电梯卡住了我在里面出不去", "隔壁一直有烟冒出来还有焦味", "有个小孩趴在窗台上很危险",
+                  "邻居老人好几天没见人了，敲门没动静", "楼上漏水把我家电线泡了，一直在冒火花", "有个醉汉躺在路边",
+                  "小区门口有人躺在路边一动不动"],
     "police": ["楼上在吵架，好像还动手了，女的一直在哭", "有个陌生人一直在小区里转悠，挨家挨户看门牌",
                "有人冒充社区工作人员上门收钱", "我手机收到短信说医保卡要冻结让我转账", "小区里有人偷电动车电瓶",
                "有人在小区门口打架", "我被骗了两万块钱", "我家电动车被偷了", "楼下有人拿刀吓唬人", "邻居家暴老婆天天哭",
-               "我家门口被人泼了油漆"],
+               "我家门口被人泼了油漆", "楼下有人拿着棍子在追人", "有人在单元门口撬电动车锁", "我想举报有人赌博",
+               "我被人打了", "楼下有人在打牌赌钱"],
     "greeting": ["你们好", "你好", "您好！", "在吗", "哈喽~", "早上好呀", "你好我想问下", "在吗，想咨询一下", "我有个问题"],
     "thanks": ["谢谢你们，灯已经修好了", "谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍", "谢谢你们，问题解决了"],
     "human": ["你好，我想找一下网格员", "转人工", "我要人工客服", "找网格员", "转人工！！", "人工", "客服在吗"],
@@ -71,6 +75,14 @@ def test_a_plain_report_is_not_asked_whether_it_is_a_report(text: str) -> None:
     result = intents.classify(text)
     assert not result.needs_clarification, (text, result.confidence, result.evidence)
     assert any(not e["rule"].startswith(("model", "category")) for e in result.evidence)
+
+
+@pytest.mark.parametrize("text", ["孩子坐在阳台上写作业", "有人躺在地上晒太阳", "电梯卡住了，人已经出来了",
+                                  "我家孩子在窗台上种了花", "打火机打不出火花了", "社区有没有禁赌宣传",
+                                  "昨天楼下着火了，现在消防通道还堵着", "怎么预防燃气泄漏"])
+def test_words_near_a_danger_that_describe_none_are_not_an_alarm(text: str) -> None:
+    """The fourth round's safety patterns (窗台, 躺在路边, 出不去, 火花, 赌钱) must not fire on everyday lines."""
+    assert intents.classify(text).intent not in ("emergency", "police"), text
 
 
 def test_empty_and_garbage_are_unknown_and_ask_again() -> None:
