@@ -169,9 +169,10 @@ _FITS = {"谁": frozenset({"条件", "对象"})}
 # 小区 stays a name: without it 小区停车位怎么申请 answered real letters about parking in a 小区.
 _BOILERPLATE = frozenset("""本市 本区 本地 本人 人员 居民 个人 市民 申领 提交 相关 具体 户籍 常住 满足 哪些 政策 规定 以及 是否 能否 可否
     社区""".split())
+# Where every resident's question is set: an entry that shares only these with a query is not offered on a menu.
+_SETTING_WORDS = ("小区", "社区")
 # Who the resident asks for (我爸85了、家里老人问、子女可以代办吗): not part of the service asked about, so an entry
 # need not say them to cover the query's subject (they still count in the confidence).
-_SETTING_WORDS = ("小区", "社区")
 _PERSON_WORDS = frozenset("""老人 老人家 老年人 老爷子 老太太 老伴 老头 老太 爸 妈 爸爸 妈妈 父亲 母亲 父母 爷爷 奶奶 外公 外婆 姥姥 姥爷
     公公 婆婆 孩子 子女 儿子 女儿 儿女 孙子 孙女 老公 老婆 媳妇 丈夫 妻子 家人 家属 亲属 本人 自己 我们 俺 俺家 咱 咱家 家里人""".split())
 # Question words that say nothing about the service: left out of the query's subject.
