@@ -50,14 +50,19 @@ def _parse(value: str):
 
 def show_status(turn: Turn) -> Reply:
     """The resident's tickets: status, deadline and who (which grid) has it."""
+    from bot.tickets.intake import paused_line
+
     rows = tickets.tickets_of_resident(session=turn.session, resident=turn.inbound.user_id)
+    kept = paused_line(turn)  # a report left part-way is not a ticket, but the resident may be looking for it
     if not rows:
-        return Reply(text=texts.NO_TICKETS)
+        return Reply(text=f"{texts.NO_TICKETS}\n{kept}" if kept else texts.NO_TICKETS)
     lines = ["您的事项："]
     for t in rows:
         lines.append(texts.STATUS_LINE.format(
             number=t.number, status=texts.STATUS_NAMES.get(t.status, t.status),
             text=t.text[:20] + ("…" if len(t.text) > 20 else ""), where=_where(turn, t), deadline=_deadline(turn, t)))
+    if kept:
+        lines.append(kept)
     return Reply(text="\n".join(lines))
 
 

@@ -34,6 +34,7 @@ ABANDONED = "好的，已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
 LEFT_PAUSED = "（您刚才反映的「{text}」还没有登记，已为您保留 2 小时：回复「继续登记」接着办，不用重说。）"
 RESUMED = "好的，接着登记「{text}」。"
+KEPT_LINE = "另有「{text}」还没有登记（保留 2 小时），回复「继续登记」接着办。"
 NOTHING_PAUSED = "现在没有待继续登记的事项（没说完的事项保留 2 小时）。请直接发送您要反映的问题。"
 CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样的问题（工单 {parent}），我们会一并办理，"
                      "办结时会通知您。回复「查询」可查看进度。")
@@ -192,6 +193,12 @@ def _paused(turn: Turn) -> dict[str, Any] | None:
         _drop_paused(turn)
         return None
     return draft
+
+
+def paused_line(turn: Turn) -> str | None:
+    """For 「我的工单」: the report left part-way, if one is kept."""
+    draft = _paused(turn)
+    return KEPT_LINE.format(text=_short(draft.get("text", ""))) if draft else None
 
 
 def _drop_paused(turn: Turn) -> None:
