@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
-
 from bot.dialogue import texts
 from bot.dialogue.engine import Turn
 from bot.inbound import Reply
