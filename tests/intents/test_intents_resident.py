@@ -123,6 +123,12 @@ def test_a_rule_can_carry_its_own_safety_reply() -> None:
     assert both.intent == "emergency" and "燃气泄漏" in both.safety_reply and "走失" not in both.safety_reply
 
 
+def test_a_child_on_a_window_ledge_gets_advice_for_that_danger() -> None:
+    result = intents.classify("有个小孩趴在窗台上很危险")
+    assert result.intent == "emergency" and "窗台" in result.safety_reply and "燃气泄漏" not in result.safety_reply
+    assert all(n in result.safety_reply for n in ("110", "120", "119"))
+
+
 def test_police_matter_is_redirected_to_110() -> None:
     result = intents.classify("有人在小区门口打架")
     assert "110" in result.redirect_reply
