@@ -32,10 +32,11 @@ NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
 MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
 ABANDONED = "好的，已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
-LEFT_PAUSED = "（您刚才反映的「{text}」还没有登记，已为您保留 2 小时：回复「继续登记」接着办，不用重说。）"
+_KEPT = f"{FLOW_TTL['intake'] // timedelta(hours=1)} 小时"  # how long a report left part-way is kept, as the texts say
+LEFT_PAUSED = "（您刚才反映的「{text}」还没有登记，已为您保留 " + _KEPT + "：回复「继续登记」接着办，不用重说。）"
 RESUMED = "好的，接着登记「{text}」。"
-KEPT_LINE = "另有「{text}」还没有登记（保留 2 小时），回复「继续登记」接着办。"
-NOTHING_PAUSED = "现在没有待继续登记的事项（没说完的事项保留 2 小时）。请直接发送您要反映的问题。"
+KEPT_LINE = "另有「{text}」还没有登记（保留 " + _KEPT + "），回复「继续登记」接着办。"
+NOTHING_PAUSED = "现在没有待继续登记的事项（没说完的事项保留 " + _KEPT + "）。请直接发送您要反映的问题。"
 CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样的问题（工单 {parent}），我们会一并办理，"
                      "办结时会通知您。回复「查询」可查看进度。")
 BIND_ASK = "请回复您的楼栋单元（如「绑定 3号楼2单元」），或点「+」发送位置。"
