@@ -12,8 +12,8 @@ from typing import Any
 
 from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
 from intents.rules import Rule, RuleSet
-from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, load_jieba, normalize,
-                          positions, round_to, sounds_alike, tokens)
+from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, load_jieba, load_readings,
+                          normalize, positions, round_to, sounds_alike, tokens)
 from intents.types import MAIN_CLASSES, Category, Classification
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
@@ -70,7 +70,7 @@ class Classifier:
         """Load now what the first short message with a typo would otherwise load: jieba with the user dictionary
         (~0.8 s) and the sound-alike table. A message with no near-keyword never touches either."""
         load_jieba(self.rules.userdict)
-        sounds_alike("居住证", "居住症")
+        load_readings()
 
     # ---- matching -------------------------------------------------------------------------------
     def _negated(self, rule: Rule, text: str, pos: int) -> bool:

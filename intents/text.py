@@ -387,6 +387,11 @@ def _readings() -> dict[str, tuple[int, ...]]:
     return table
 
 
+def load_readings() -> None:
+    """Load the table `sounds_alike` reads (once; a warm-up calls it so no resident's message waits for it)."""
+    _readings()
+
+
 def sounds_alike(span: str, keyword: str) -> bool:
     """True when span and keyword (same length) differ only in characters that can sound alike (居住症 for 居住证,
     煤汽味 for 煤气味, 冲电桩 for 充电桩): the typo of pinyin input. 楼道里 is not 楼道灯, 电梯里 not 电梯坏."""
