@@ -20,6 +20,9 @@ NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出
 SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
+# what drops a kept report outside the intake: said outright, not a bare 「不」/「算了」 meant for something else
+# (also while a clarifying question or a menu waits: 「取消」 there would otherwise say nothing is in progress)
+DROP_KEPT = {"取消", "取消登记", "放弃", "放弃登记", "不登记了", "不用登记了", "不要登记了", "不登记", "不用登记"}
 PAUSED = "paused_intake"  # conversation.data key: the report left part-way, kept for FLOW_TTL["intake"]
 ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿名建议"}
 WHERE_TRIES = 2
@@ -31,9 +34,11 @@ CONFIRM_TEXT = "请确认要登记的事项：\n{summary}\n回复「确认」提
 NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
 MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
 ABANDONED = "好的，已取消，没有登记。"
+DROPPED_KEPT = "好的，「{text}」已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
 _KEPT = f"{FLOW_TTL['intake'] // timedelta(hours=1)} 小时"  # how long a report left part-way is kept, as the texts say
-LEFT_PAUSED = "（您刚才反映的「{text}」还没有登记，已为您保留 " + _KEPT + "：回复「继续登记」接着办，不用重说。）"
+LEFT_PAUSED = ("（您刚才反映的「{text}」还没有登记，已为您保留 " + _KEPT + "：回复「继续登记」接着办，不用重说；"
+               "回复「取消」不再登记。）")
 RESUMED = "好的，接着登记「{text}」。"
 KEPT_LINE = "另有「{text}」还没有登记（保留 " + _KEPT + "），回复「继续登记」接着办。"
 NOTHING_PAUSED = "现在没有待继续登记的事项（没说完的事项保留 " + _KEPT + "）。请直接发送您要反映的问题。"
@@ -323,18 +328,21 @@ class ResumeIntake:
         word = _word(turn.text)
         data = turn.conversation.data or {}
         if word in RESUME or (word == "继续" and not data.get("more")):
-            return "resume" if _paused(turn) else ("nothing" if word in RESUME else None)
-        if word in NO and turn.state is None and _paused(turn):
-            return "drop"
+            draft = _paused(turn)
+            return ("resume", draft) if draft else ("nothing", None) if word in RESUME else None
+        if word in DROP_KEPT:
+            draft = _paused(turn)
+            return ("drop", draft) if draft else None
         return None
 
-    def handle(self, turn: Turn, match: str) -> Reply:
-        if match == "nothing":
+    def handle(self, turn: Turn, match: tuple[str, dict[str, Any] | None]) -> Reply:
+        what, kept = match
+        if what == "nothing":
             return Reply(text=NOTHING_PAUSED)
-        draft = {k: v for k, v in _paused(turn).items() if k != "paused_at"}
+        draft = {k: v for k, v in kept.items() if k != "paused_at"}
         _drop_paused(turn)
-        if match == "drop":
-            return Reply(text=ABANDONED, meta={"intake": "cancelled"})
+        if what == "drop":
+            return Reply(text=DROPPED_KEPT.format(text=_short(draft.get("text", ""))), meta={"intake": "cancelled"})
         draft["tries"] = 0
         reply = _next(turn, draft)
         return Reply(text=RESUMED.format(text=_short(draft.get("text", ""))) + reply.text,

@@ -277,7 +277,11 @@ def test_a_kept_report_can_be_dropped_and_lapses_after_two_hours(org, chat):
     assert "继续登记" in chat.say("查询")
     status = chat.say("我的工单")  # asked again: the kept report is listed, though it is not a ticket yet
     assert "还没有提交过事项" in status and "另有「楼道灯坏了好几天了」还没有登记" in status
-    assert "已取消" in chat.say("取消")
+    for word in ("不", "算了", "不是"):  # may answer something else: the kept report is not dropped by it
+        assert "已取消" not in chat.say(word)
+    assert "另有「楼道灯坏了好几天了」" in chat.say("我的工单")
+    assert "请回复数字" in chat.say("不是")  # a clarifying question waits: 「取消」 still drops the kept report
+    assert "「楼道灯坏了好几天了」已取消" in chat.say("取消")
     assert "另有" not in chat.say("我的工单")
     assert "没有待继续登记" in chat.say("继续登记") and chat.tickets() == []
     chat.say("楼道灯坏了好几天了")
