@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,10 +17,25 @@ TOPIC_KEY = "faq_topic"  # conversation data: the entry last answered, for follo
 TOPIC_MINUTES = 30  # a follow-up is read against the last answer for this long
 
 
-def _remember(turn: Turn, code: str | None, question: str) -> None:
-    """The topic a follow-up is read against: the entry answered, or (code None) the question a menu was offered for."""
-    turn.conversation.data = {**(turn.conversation.data or {}),
-                              TOPIC_KEY: {"code": code, "question": question, "at": turn.now.isoformat()}}
+def _remember(turn: Turn, code: str | None, question: str, asked: str | None = None) -> None:
+    """The topic a follow-up is read against: the entry answered, or (code None) the question a menu was offered for.
+    `asked`: the resident's own words the entry answered, logged for staff if they say the answer missed."""
+    topic = {"code": code, "question": question, "at": turn.now.isoformat()}
+    if asked:
+        topic["asked"] = asked
+    turn.conversation.data = {**(turn.conversation.data or {}), TOPIC_KEY: topic}
+
+
+def _recent_topic(turn: Turn) -> dict | None:
+    """The last answer's or menu's topic, if it is at most TOPIC_MINUTES old."""
+    topic = (turn.conversation.data or {}).get(TOPIC_KEY)
+    if not isinstance(topic, dict):
+        return None
+    try:
+        fresh = turn.now - datetime.fromisoformat(topic["at"]) <= timedelta(minutes=TOPIC_MINUTES)
+    except (KeyError, TypeError, ValueError):  # an unreadable topic is no topic
+        return None
+    return topic if fresh else None
 
 
 def _with_topic(turn: Turn, text: str) -> tuple[str, dict | None]:
@@ -28,15 +44,11 @@ def _with_topic(turn: Turn, text: str) -> tuple[str, dict | None]:
     service of its own (knowledge_base.matcher.follow_up), and only within TOPIC_MINUTES of that answer or menu."""
     from knowledge_base.matcher import follow_up, topic_of
 
-    topic = (turn.conversation.data or {}).get(TOPIC_KEY)
-    if not isinstance(topic, dict) or not follow_up(text):
+    if not follow_up(text):
         return text, None
-    try:
-        fresh = turn.now - datetime.fromisoformat(topic["at"]) <= timedelta(minutes=TOPIC_MINUTES)
-    except (KeyError, TypeError, ValueError):  # an unreadable topic is no topic
-        return text, None
-    subject = topic_of(topic.get("question") or "")
-    if not fresh or not subject:
+    topic = _recent_topic(turn)
+    subject = topic_of(topic.get("question") or "") if topic else None
+    if not subject:
         return text, None
     return f"{subject}，{text}", topic
 
@@ -47,14 +59,14 @@ def follows_topic(turn: Turn, text: str) -> bool:
     return _with_topic(turn, text)[1] is not None
 
 
-def _answered(turn: Turn, match, follows: dict | None) -> str:  # noqa: ANN001
+def _answered(turn: Turn, match, follows: dict | None, asked: str) -> str:  # noqa: ANN001
     """The answer's text; remembered as the topic. A follow-up's answer says which question it answers, so a
     resident who meant something else can tell at once."""
     from knowledge_base import service
 
     doc = service.get_index(turn.session).get(match.code)
     if doc is not None:
-        _remember(turn, doc.code, doc.question)
+        _remember(turn, doc.code, doc.question, asked)
     text = service.reply_text(turn.session, match)
     if follows and doc is not None:
         return f"关于「{doc.question}」：\n{text}"
@@ -72,7 +84,7 @@ def answer(turn: Turn, text: str) -> Reply:
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")
     if match.outcome == "answer":
-        return Reply(text=_answered(turn, match, follows), meta=meta)
+        return Reply(text=_answered(turn, match, follows, text), meta=meta)
     if match.outcome == "menu":
         _remember(turn, None, asked)  # 「我家老人80岁了有什么补贴」, a menu, then 「怎么申请」: still about that
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=asked)
@@ -99,7 +111,7 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
                         today=turn.today, log_unknown=False)
     if match.outcome != "answer":
         return None
-    answer_text = _answered(turn, match, follows)
+    answer_text = _answered(turn, match, follows, text)
     turn.set_state(Clarification.state, text=text)
     meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True}
     if follows:
@@ -145,5 +157,36 @@ class MenuChoice:
             service.reject_menu(turn.session, text=question, channel=turn.inbound.channel,
                                 user_id=turn.inbound.user_id)
             return Reply(text=service.unknown_text(), meta={"faq": None, "faq_outcome": "menu_rejected"})
-        _remember(turn, entry.code, entry.question)
+        _remember(turn, entry.code, entry.question, question)
         return Reply(text=service.answer_text(entry), meta={"faq": entry.code, "faq_outcome": "menu_choice"})
+
+
+# the whole message (punctuation and a trailing 啊/呀/吧 aside) says the answer just given missed the question
+WRONG_ANSWER_WORDS = {"不对", "不是", "不是这个", "不是这个意思", "不是这样", "答非所问", "没用", "没有用", "答错了", "回答错了",
+                      "说的不对", "说错了", "错了", "不是我问的", "不是我要问的", "不是我想问的", "我问的不是这个",
+                      "问的不是这个", "没回答我的问题", "没有回答我的问题", "你没懂", "没听懂我的意思", "文不对题",
+                      "牛头不对马嘴", "不是这个问题", "不是我要的"}
+_NOT_WORD = re.compile(r"[\s\W_]+|[啊呀吧哦嘛呢]+$", re.UNICODE)
+
+
+def rejected_answer(turn: Turn) -> dict | None:
+    """「不对」/「答非所问」 right after an FAQ answer (within TOPIC_MINUTES): the topic it rejects, else None.
+    Only an answer's topic: after a menu the resident says 「都不是」 to the menu itself (MenuChoice)."""
+    if _NOT_WORD.sub("", turn.text or "") not in WRONG_ANSWER_WORDS:
+        return None
+    topic = _recent_topic(turn)
+    return topic if topic and topic.get("code") else None
+
+
+def answer_rejected(turn: Turn, topic: dict) -> Reply:
+    """The resident says the answer missed: their question joins the unanswered log with the entry that answered
+    it (reason "wrong"), so staff can mend that entry or write the missing one; the topic is forgotten, so a
+    follow-up is not read against the wrong answer."""
+    from knowledge_base import service
+
+    asked = topic.get("asked")
+    if asked:  # a topic remembered before `asked` was kept has nothing to log
+        service.log_unanswered(turn.session, text=asked, channel=turn.inbound.channel,
+                               user_id=turn.inbound.user_id, best_code=topic["code"], reason="wrong")
+    turn.conversation.data = {k: v for k, v in (turn.conversation.data or {}).items() if k != TOPIC_KEY}
+    return Reply(text=texts.ANSWER_REJECTED, meta={"faq": topic["code"], "faq_outcome": "answer_rejected"})

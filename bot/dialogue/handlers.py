@@ -193,15 +193,16 @@ class IntentRoute:
     def handle(self, turn: Turn, c) -> Reply:
         if c.intent in ("emergency", "police"):
             return self.route(turn, c.intent, turn.text)
-        if getattr(c, "needs_clarification", False):
-            from bot.dialogue import faq
+        from bot.dialogue import faq
 
+        rejected = faq.rejected_answer(turn)
+        if rejected is not None:  # 「不对」 right after an answer: it missed, staff are told which question
+            return faq.answer_rejected(turn, rejected)
+        if getattr(c, "needs_clarification", False):
             if faq.follows_topic(turn, turn.text):  # 「要多久」 right after an answer about 居住证
                 return faq.answer(turn, turn.text)
         if getattr(c, "needs_clarification", False) and _bare_topic(turn.text, c):
             # 「低保」, 「居住证」 alone: most residents want to know about it; the FAQ's answer or menu, else ask
-            from bot.dialogue import faq
-
             reply = faq.answer(turn, turn.text)
             if reply.meta.get("faq_outcome") in ("answer", "menu"):
                 return reply

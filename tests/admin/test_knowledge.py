@@ -129,3 +129,16 @@ def test_a_valid_edit_is_saved_and_used(admin, rules_copy):
     assert r.status_code == 200 and "已保存" in r.text
     assert (rules_copy / "taxonomy.yaml.bak").exists()
     assert intents.classify("萤火虫灯坏了").category == intents.classify("路灯坏了").category
+
+
+def test_the_unanswered_page_says_when_a_resident_called_an_answer_wrong_and_links_the_entry(admin, faq):
+    with Session(faq) as s:
+        kb.create_entry(s, code="T200", question="居住证怎么办？", answer="这是演示：带身份证到社区登记。")
+        kb.log_unanswered(s, text="居住证丢了能邮寄吗", channel="wechat", best_code="T200", reason="wrong")
+        kb.log_unanswered(s, text="火星上能不能种土豆", channel="wechat")
+        s.commit()
+    html = admin.get("/admin/faq/unanswered").text
+    wrong = html.split("居住证丢了能邮寄吗")[1].split("</tr>")[0]
+    assert "居民说答错了" in wrong and 'href="/admin/faq/T200"' in wrong
+    other = html.split("火星上能不能种土豆")[1].split("</tr>")[0]
+    assert "没有找到答案" in other and "答错" not in other

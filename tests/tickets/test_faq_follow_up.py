@@ -89,3 +89,35 @@ def test_a_follow_up_the_classifier_is_unsure_of_goes_to_the_faq_not_to_a_clarif
     assert MATERIALS in chat.say("要准备啥")
     stranger = Chat(chat.safe, org.session, user="oFollowUp03")
     assert "请回复数字" in stranger.say("要准备啥")
+
+
+def _wrong_answers(org) -> list[UnansweredQuestion]:
+    org.session.expire_all()
+    return [u for u in org.session.execute(select(UnansweredQuestion)).scalars() if u.channel.endswith("|wrong")]
+
+
+def test_a_resident_who_says_the_answer_missed_is_heard_and_staff_see_which_entry_answered(org, chat):
+    assert "居住证" in chat.say("居住证怎么办")
+    reply = chat.say("不对！")
+    assert "没有答到您问的" in reply and "人工" in reply and last_meta(org)["faq_outcome"] == "answer_rejected"
+    [row] = _wrong_answers(org)
+    assert row.text == "居住证怎么办" and row.best_code == "D001"  # the resident's words and the entry that missed
+    assert MATERIALS not in chat.say("需要什么材料")  # the rejected answer is no longer the topic
+    # a menu pick that missed is logged with the question the menu was offered for
+    menu = chat.say("低保")
+    [line] = [line for line in menu.splitlines() if "低保怎么申请" in line]
+    chat.say(line.strip()[0])
+    chat.say("答非所问")
+    assert {(u.text, u.best_code) for u in _wrong_answers(org)} == {("居住证怎么办", "D001"), ("低保", "D005")}
+
+
+def test_a_bare_no_with_no_answer_just_before_it_is_not_taken_for_a_missed_answer(org, chat):
+    assert "没有答到" not in chat.say("不对")  # nothing was answered
+    chat.say("居住证怎么办")
+    conv = org.session.execute(select(Conversation).where(Conversation.user_id == "oFollowUp01")).scalar_one()
+    topic = conv.data["faq_topic"]
+    conv.data = {**conv.data, "faq_topic": {**topic, "at": (datetime.fromisoformat(topic["at"])
+                                                           - timedelta(minutes=31)).isoformat()}}
+    assert "没有答到" not in chat.say("不对")  # half an hour later it answers something else
+    assert "没有答到" not in chat.say("不对的地方请指出")  # more than the word itself
+    assert _wrong_answers(org) == []
