@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,17 +75,25 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
+def _strings(value: Any, where: str, fold: Callable[[str], str] = str.lower) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise RuleError(f"{where}: expected a list of non-empty strings")
-    return tuple(dict.fromkeys(v.strip().lower() for v in value))  # a keyword listed twice counts once
+    return tuple(dict.fromkeys(fold(v.strip()) for v in value))  # a keyword listed twice counts once
+
+
+_ESCAPE_OR_TEXT = re.compile(r"\\N\{[^}]*\}|\\.|[^\\]+", re.DOTALL)
+
+
+def _lower_pattern(pattern: str) -> str:
+    """Lower case for the lower-cased text, but not the escapes: 「\\W」 lowered is 「\\w」, the opposite class."""
+    return _ESCAPE_OR_TEXT.sub(lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(), pattern)
 
 
 def _regexes(value: Any, where: str) -> tuple[re.Pattern[str], ...]:
     compiled = []
-    for pattern in _strings(value, where):
+    for pattern in _strings(value, where, _lower_pattern):
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:

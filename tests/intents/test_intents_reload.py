@@ -85,3 +85,18 @@ def test_a_keyword_listed_twice_counts_and_shows_once(rules_copy: Path) -> None:
     assert repair.keywords.count("坏了") == 1
     result = Classifier(rules).classify("楼道灯坏了")
     assert [e["keyword"] for e in result.evidence if e.get("rule") == "service.repair"] == ["坏了"]
+
+
+def test_a_pattern_is_lower_cased_like_the_text_but_its_escapes_keep_their_meaning(tmp_path: Path) -> None:
+    """「\\W」 lowered would be 「\\w」: a staff member's 「^投诉ABC\\W*$」 must still refuse 投诉abc吵."""
+    directory = tmp_path / "rules"
+    shutil.copytree(PACKAGE_RULES_DIR, directory)
+    _edit(directory / "intents.yaml", "  - id: short.human\n",
+          "  - id: test.escapes\n    intent: complaint\n    weight: 5\n    patterns: ['^投诉ABC\\W*$']\n"
+          "  - id: short.human\n")
+    classifier = Classifier(load_rules(directory))
+    [pattern] = [p for r, p, _ in classifier.rules.patterns if r.id == "test.escapes"]
+    assert pattern.pattern == "^投诉abc\\W*$"
+    fired = {e["rule"] for e in classifier.classify("投诉ABC！！").evidence}
+    assert "test.escapes" in fired
+    assert "test.escapes" not in {e["rule"] for e in classifier.classify("投诉abc吵").evidence}
