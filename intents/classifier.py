@@ -60,7 +60,10 @@ class Classifier:
         self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
         # the word characters that taking out the short rules' keywords and the fillers can remove: a text with three
         # others keeps at least three characters, so it is never "nothing but a greeting" (_short_intent)
+        # (a pattern's characters count too: too many only sends a message down the exact path below)
         self._removable = frozenset("".join(k for r in rules.rules if r.intent in SHORT_PRIORITY for k in r.keywords)
+                                    + "".join(p.pattern for r in rules.rules if r.intent in SHORT_PRIORITY
+                                              for p in r.patterns)
                                     + _FILLER_CHARS + "你们您大家")
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
@@ -207,9 +210,9 @@ class Classifier:
             nothing_else = False  # a letter that ends 谢谢: three characters stay whatever is taken out
         else:
             rest = text
-            for rule in fired:
-                for keyword in rule.keywords:
-                    rest = rest.replace(keyword, "")
+            for rule in fired:  # what each fired: its keywords found, or the text its pattern matched
+                for found, _, _ in matched["rules"][rule]:
+                    rest = rest.replace(found, "")
             nothing_else = len(_FILLER.sub("", rest)) <= 2
         for intent in SHORT_PRIORITY:
             if intent_scores.get(intent, 0.0) <= 0:

@@ -94,7 +94,7 @@ def answer(turn: Turn, text: str) -> Reply:
         # the clarification flow then takes 「2」 (or 反映) and routes the original text as a report
         from bot.dialogue.handlers import Clarification
 
-        turn.set_state(Clarification.state, text=text)
+        turn.set_state(Clarification.state, text=text, offer=True)
         return Reply(text=texts.REPORT_OFFER, meta={**meta, "report_offer": True})
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
 
@@ -112,7 +112,7 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
     if match.outcome != "answer":
         return None
     answer_text = _answered(turn, match, follows, text)
-    turn.set_state(Clarification.state, text=text)
+    turn.set_state(Clarification.state, text=text, offer=True)
     meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True}
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")

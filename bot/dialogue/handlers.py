@@ -156,6 +156,10 @@ CLARIFY_CHOICES = {
     "suggestion": {"3", "建议", "提建议", "意见"},
 }
 CLARIFY_PROMPT = "\n请回复数字：1 咨询政策　2 反映问题/求助　3 提建议"
+# after an offer to register (「回复「2」，我来为您登记」) these say yes to it, as 「2」 does; after a clarifying
+# question with three choices they say nothing
+OFFER_YES = {"好", "好的", "好啊", "好吧", "可以", "行", "要", "需要", "是", "是的", "对", "嗯", "嗯嗯", "登记", "帮我登记",
+             "麻烦了", "麻烦你了", "麻烦您了", "那就登记", "确认", "ok"}
 
 
 class Clarification:
@@ -171,6 +175,8 @@ class Clarification:
         for intent, words in CLARIFY_CHOICES.items():
             if word in words:
                 return intent
+        if turn.flow_data.get("offer") and word.lower() in OFFER_YES:
+            return "complaint"  # as 「2」: handle makes it a service request when the scores say so
         return None
 
     def handle(self, turn: Turn, intent: str) -> Reply:
@@ -223,7 +229,7 @@ class IntentRoute:
         if intent == "greeting":
             return Reply(text="您好！" + texts.HELP)
         if intent == "thanks":
-            return Reply(text=texts.THANKS)
+            return Reply(text=texts.ACK if _rules_fired(c) == {"short.ack"} else texts.THANKS)
         if intent == "human":
             return routes.start_handoff(turn, "居民要求人工")
         if intent == "status_query":

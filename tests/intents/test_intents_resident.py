@@ -100,6 +100,17 @@ def test_a_lone_surrogate_is_read_as_a_replacement_character_not_an_error() -> N
     assert intents.classify("楼下有煤气味\udfff").intent == "emergency"
 
 
+@pytest.mark.parametrize("text", ["好", "嗯嗯。", "哦", "行吧", "OK", "对的", "是的", "没有了", "就这样", "哈哈哈", "好好好"])
+def test_a_bare_acknowledgement_is_taken_as_one_not_asked_what_it_means(text: str) -> None:
+    c = intents.classify(text)
+    assert (c.intent, c.needs_clarification) == ("thanks", False) and c.evidence[0]["rule"] == "short.ack"
+
+
+@pytest.mark.parametrize("text", ["好吵", "对面装修太吵了", "是不是要交钱", "行政服务中心在哪", "好几天没来收垃圾了"])
+def test_a_message_that_starts_like_an_acknowledgement_is_read_for_what_it_says(text: str) -> None:
+    assert "short.ack" not in {e["rule"] for e in intents.classify(text).evidence}
+
+
 def test_greeting_with_content_is_classified_by_content() -> None:
     result = intents.classify("你好，楼道灯坏了")
     assert result.intent == "service_request"

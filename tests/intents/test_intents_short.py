@@ -9,7 +9,8 @@ from intents.text import normalize
 
 
 def _reference(classifier, text: str, matched: dict, scores: dict) -> str | None:
-    """The shortcut's definition: take out every keyword of the fired short rules and the fillers, then look."""
+    """The shortcut's definition: take out every keyword of the fired short rules, what their patterns matched
+    (「就这样」 of short.ack) and the fillers, then look."""
     fired = [r for r in matched["rules"] if r.intent in SHORT_PRIORITY]
     if not fired:
         return None
@@ -17,6 +18,8 @@ def _reference(classifier, text: str, matched: dict, scores: dict) -> str | None
     for rule in fired:
         for keyword in rule.keywords:
             rest = rest.replace(keyword, "")
+        for found, _, _ in matched["rules"][rule]:
+            rest = rest.replace(found, "")
     rest = _FILLER.sub("", rest)
     for intent in SHORT_PRIORITY:
         if scores.get(intent, 0.0) <= 0:
@@ -31,7 +34,8 @@ def _reference(classifier, text: str, matched: dict, scores: dict) -> str | None
 def test_the_shortcut_decides_as_taking_everything_out_would() -> None:
     classifier = intents.default_classifier()
     pieces = ["谢谢", "你好", "您好", "你们", "大家", "辛苦了", "转人工", "人工", "我的工单", "进度", "啊", "呀", "的", "了",
-              "！", "，", " ", "~", "_", "1", "a", "楼", "灯", "坏", "您", "们", "谢", "好", "？"]
+              "！", "，", " ", "~", "_", "1", "a", "楼", "灯", "坏", "您", "们", "谢", "好", "？",
+              "就这样", "嗯", "哈", "ok", "对"]
     rng = random.Random(7)
     decided = 0
     for _ in range(3000):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.dialogue import texts
 from bot.models import Conversation, Outbox
 from bot.org.models import Resident
 from bot.tickets import service
@@ -218,6 +219,16 @@ def test_a_report_worded_as_a_question_is_offered_a_ticket_not_a_dead_end(org, c
     assert "8天没人修" in t.text
 
 
+def test_yes_in_words_takes_up_an_offer_to_register_but_answers_no_clarifying_question(org, chat):
+    assert "回复「2」" in chat.say("请问3号楼楼道灯坏了8天没人修？")
+    assert "照片" in chat.say("好的")  # said yes to the offer: the intake goes on as after 「2」
+    chat.say("跳过")
+    assert chat.say("确认").startswith("已记录，编号") and len(chat.tickets()) == 1
+    assert "请回复数字" in chat.say("不行")  # a clarifying question of three choices: 「好」 picks none of them
+    assert chat.say("好") == texts.ACK and len(chat.tickets()) == 1
+    assert chat.say("嗯嗯") == texts.ACK  # and with nothing open an acknowledgement is just that
+
+
 def test_a_policy_question_the_faq_does_not_know_gets_no_ticket_offer(org, chat):
     reply = chat.say("请问公租房摇号什么时候开始")
     assert "回复「2」" not in reply and "人工" in reply
@@ -280,7 +291,7 @@ def test_a_kept_report_can_be_dropped_and_lapses_after_two_hours(org, chat):
     for word in ("不", "算了", "不是"):  # may answer something else: the kept report is not dropped by it
         assert "已取消" not in chat.say(word)
     assert "另有「楼道灯坏了好几天了」" in chat.say("我的工单")
-    assert "请回复数字" in chat.say("不是")  # a clarifying question waits: 「取消」 still drops the kept report
+    assert "请回复数字" in chat.say("不行")  # a clarifying question waits: 「取消」 still drops the kept report
     assert "「楼道灯坏了好几天了」已取消" in chat.say("取消")
     assert "另有" not in chat.say("我的工单")
     assert "没有待继续登记" in chat.say("继续登记") and chat.tickets() == []
@@ -347,5 +358,6 @@ def test_an_errand_the_faq_knows_is_answered_first_with_an_offer_to_register_it(
     assert chat.say("确认").startswith("已记录")
     [t] = chat.tickets()
     assert (t.kind, t.text) == ("service_request", "我想办老年卡")
+    assert "回复「2」" in chat.say("我想办老年卡") and "在哪里" in chat.say("可以")  # yes in words, as 「2」
     # a repair is never answered from the FAQ first
     assert "在哪里" in chat.say("楼道灯坏了")
