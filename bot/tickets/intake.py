@@ -11,7 +11,8 @@ from bot.inbound import Reply
 from bot.org import service as org
 from bot.tickets import service as tickets
 
-WHERE, PHOTO, CONFIRM = "intake_where", "intake_photo", "intake_confirm"
+WHAT, WHERE, PHOTO, CONFIRM = "intake_what", "intake_where", "intake_photo", "intake_confirm"
+INTAKE_STATES = (WHAT, WHERE, PHOTO, CONFIRM)
 BIND_WHERE, BIND_CONFIRM = "bind_where", "bind_confirm"
 ANONYMOUS = "anon_opinion"
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -28,10 +29,31 @@ ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿�
 WHERE_TRIES = 2
 FLOW_TTL = {"intake": timedelta(hours=2), "bind": timedelta(hours=2), "anonymous": timedelta(hours=24)}
 
+ASK_WHAT = {"suggestion": "好的，请说说您的建议，我来为您登记。",
+            "complaint": "好的，请说说是什么问题、在哪里，我来为您登记。",
+            "service_request": "好的，请说说需要办什么或修什么、在哪里，我来为您登记。"}
+ASK_WHAT_AGAIN = "收到照片。请再用文字简单说说是什么事，我来为您登记。"
+# 「我想给社区提个建议」, 「我要投诉」, 「我要反映个问题」: the resident announces a report and says it in the next
+# message. Only these words (and fillers) in the whole message: 「我要投诉物业」 already says what.
+_ANNOUNCEMENT = re.compile(
+    r"^(你好|您好|领导好|在吗)?(我|我们|本人)?(想|要|需要|准备|得|有)?(跟|向|给|和)?(社区|你们|小区|物业|领导|政府)?"
+    r"((提|反映|投诉|举报|说|报|报修|求助|建议|提出|说说|讲讲|讲)(一下|下|个|一个|几个|点|一点|条|一条|些|一些)?"
+    r"(建议|意见|问题|情况|事|事情|事儿|诉求)?"
+    r"|(个|一个|几个|点|一点|条|一条|些|一些)(建议|意见|问题|情况|事|事情|事儿|诉求))"
+    r"(要反映|想反映|要提|想提|可以吗|行吗|吗|呢|啊|呀|哈)?$")
+# a place said in words that names no building on file: 「东门」, 「小区北门口」, 「3栋后面」, 「地下车库」
+_PLACE_WORDS = re.compile(r"[0-9０-９]|[一二三四五六七八九十]+(号|栋|幢|楼|单元|期|区|层|门)|号|楼|栋|幢|单元|门|路|街|巷|院|园|区|场|库|室|层|厅|站|口|旁|边|"
+                          r"附近|对面|后面|前面|里面|楼下|楼上|楼道|走廊|电梯|广场|花坛|亭|桥|河|湖|公园|超市|菜市场|"
+                          r"学校|幼儿园|医院")
+# ... and what a description has that a place name has not: 「他们不管事」, 「晚上黑漆漆的」, 「一直这样」
+_TELLING_WORDS = re.compile(r"[不没别太很都还又也才真挺吗呢吧啊]|他们|我们|你们|一直|总是|经常|天天|好几|就是|那个|这个|什么|怎么|啥|谁|多久|何时|几时|能不能|"
+                            r"可不可以|来人|修|管|处理|解决|赶紧|快点|麻烦|帮忙|帮我|的$|了$")
+_DONT_KNOW = re.compile(r"^(我)?(也)?(不知道|不清楚|不太清楚|说不清|说不好|记不清|不记得)")  # as 「跳过」
+PLACE_TEXT_MAX = 30  # characters: longer is a description, not a place
+PLACE_NAME_MAX = 12  # a short answer with no place word and nothing that tells is taken as a place name (火星基地)
 ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
 ASK_PHOTO = "如方便，请发一张现场照片；没有照片请回复「跳过」。"
 CONFIRM_TEXT = "请确认要登记的事项：\n{summary}\n回复「确认」提交，回复「取消」放弃。"
-NOT_FOUND_WHERE = "没有找到「{text}」这个楼栋。" + ASK_WHERE
 MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
 ABANDONED = "好的，已取消，没有登记。"
 DROPPED_KEPT = "好的，「{text}」已取消，没有登记。"
@@ -72,6 +94,15 @@ def _a_new_message(turn: Turn) -> bool:
     if not c.category or c.category == turn.flow_data.get("category"):
         return False
     return turn.state != WHERE or org.building_named(session=turn.session, text=turn.text) is None
+
+
+def _a_place(text: str) -> bool:
+    """An answer to 「在哪里」 that reads as a place: a place word in it (「东门」, 「3栋后面」, 「地下车库」), or a short
+    name with nothing that tells a story (「火星基地」; not 「他们不管事」, 「晚上黑漆漆的」)."""
+    said = _PUNCT.sub("", text)
+    if not 0 < len(said) <= PLACE_TEXT_MAX:
+        return False
+    return bool(_PLACE_WORDS.search(said)) or (len(said) <= PLACE_NAME_MAX and not _TELLING_WORDS.search(said))
 
 
 def _short(text: str, size: int = 15) -> str:
@@ -144,6 +175,19 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification) -> Reply:
         "sla": getattr(c, "sla", None), "attachments": [], "tries": 0,
     }
     _drop_paused(turn)  # one report at a time: the one the resident tells now
+    if _announcement_only(text):  # 「我想提个建议」: what it is comes in the next message
+        _set(turn, WHAT, **draft, announced=True)
+        return Reply(text=ASK_WHAT.get(kind, ASK_WHAT["complaint"]), meta={"intake": "what"})
+    return _placed(turn, draft)
+
+
+def _announcement_only(text: str) -> bool:
+    return bool(_ANNOUNCEMENT.match(_PUNCT.sub("", text)))
+
+
+def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
+    """With the report's text known: take its place from it (or the resident's address), then ask what is missing."""
+    text, kind = draft["text"], draft["kind"]
     place = _place_of(turn, text)
     if place:
         draft.update(place, where_done=True)
@@ -167,9 +211,12 @@ def _next(turn: Turn, draft: dict[str, Any]) -> Reply:
 def _summary(turn: Turn, draft: dict[str, Any]) -> str:
     lines = [f"内容：{draft['text'][:100]}"]
     place = org.place_label(session=turn.session, grid_id=draft.get("grid_id"), building_id=draft.get("building_id"))
-    if draft.get("location") and not place:
-        place = draft["location"].get("label") or "已发送位置"
-    lines.append(f"地点：{place or '未提供'}{draft.get('unit') or ''}")
+    place += draft.get("unit") or ""
+    location = draft.get("location") or {}
+    said = location.get("label") or ("已发送位置" if "lat" in location else "")
+    if said and said not in place:  # 「东门」 said in words, or the label of a location sent
+        place = f"{place} {said}" if place else said
+    lines.append(f"地点：{place or '未提供'}")
     if draft.get("attachments"):
         lines.append(f"照片：{len(draft['attachments'])} 张")
     return "\n".join(lines)
@@ -178,7 +225,10 @@ def _summary(turn: Turn, draft: dict[str, Any]) -> str:
 def _unfiled(turn: Turn, reply: Reply, draft: dict[str, Any]) -> Reply:
     """`reply` to the message that left the intake, with the notice that the report was not filed.
 
-    The draft is kept (「继续登记」 takes it up where it stopped) unless that message opened a report of its own."""
+    The draft is kept (「继续登记」 takes it up where it stopped) unless that message opened a report of its own.
+    A report only announced (「我想提个建议」, nothing said yet) has nothing to keep or to mention."""
+    if draft.get("announced"):
+        return reply
     text = _short(draft.get("text", ""))
     if turn.state in (WHERE, PHOTO, CONFIRM):
         notice = LEFT_UNFILED.format(text=text)
@@ -219,7 +269,7 @@ class Intake:
     name = "intake"
 
     def check(self, turn: Turn) -> Any | None:
-        if turn.state not in (WHERE, PHOTO, CONFIRM) or not _fresh(turn, "intake"):
+        if turn.state not in INTAKE_STATES or not _fresh(turn, "intake"):
             return None
         ib = turn.inbound
         if _passing_event(turn):
@@ -235,6 +285,11 @@ class Intake:
             return "escape"  # 人工, 查询 …: the flow is left, the command runs
         if word in NO:
             return "cancel"
+        if turn.state == WHAT:  # what the report is: anything but a command or a confident question
+            c = turn.classification
+            asks = (c.intent == "question" and not c.needs_clarification and c.confidence >= NEW_MESSAGE_CONFIDENCE
+                    and bool(c.category))
+            return "left" if c.intent in ("status_query", "human") or asks else "what"
         if turn.state == CONFIRM:  # anything but 确认 leaves, and is told the report was not filed
             return "yes" if word in YES else "left"
         if (turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES
@@ -251,7 +306,7 @@ class Intake:
         if match == "cancel":
             turn.set_state(None)
             return Reply(text=ABANDONED, meta={"intake": "cancelled"})
-        if match == "text" and turn.classification.intent in ("emergency", "police"):
+        if match in ("text", "what") and turn.classification.intent in ("emergency", "police"):
             from bot.dialogue.handlers import IntentRoute
 
             turn.set_state(None)
@@ -272,10 +327,18 @@ class Intake:
 
             turn.set_state(None)
             return _unfiled(turn, IntentRoute().handle(turn, turn.classification) if turn.text else Reply(), draft)
+        if match == "what":  # the report itself, after 「我想提个建议」: read as its own message, kind as announced
+            c = turn.classification
+            draft.update(text=turn.text, category=c.category, department=c.department,
+                         urgency=c.urgency or "normal", sla=c.sla, announced=False)
+            return _placed(turn, draft)
         if match == "image":
             ib = turn.inbound
             draft["attachments"] = [*draft.get("attachments", []), {"type": "image", "media_id": ib.media_id,
                                                                     "pic_url": ib.pic_url}]
+            if turn.state == WHAT:
+                _set(turn, WHAT, **draft)
+                return Reply(text=ASK_WHAT_AGAIN, meta={"intake": "what"})
             if turn.state == PHOTO:
                 draft["photo_done"] = True
             return _next(turn, draft)
@@ -295,22 +358,29 @@ class Intake:
             place = _location_place(turn) or {}
             draft.update(place, where_done=True)
             return _next(turn, draft)
-        if _word(turn.text) in SKIP:
+        if _word(turn.text) in SKIP or _DONT_KNOW.match(_word(turn.text)):
             resident = _resident(turn)
             draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
             return _next(turn, draft)
         building = org.building_named(session=turn.session, text=turn.text,
                                      community_id=_community(turn, _resident(turn)))
         c = turn.classification
-        if building is None and c.intent in ("complaint", "service_request") and (c.category or c.confidence >= 0.6):
-            # 「晚上黑漆漆的老人都不敢出门」: more about the problem, not a place; kept, and the place asked again
+        reporting = c.intent in ("complaint", "service_request") and (c.category or c.confidence >= 0.6)
+        if building is None and not reporting and _a_place(turn.text):
+            # 「东门」, 「地下车库」: a place in words, not a building on file. Kept as said (the grid worker places
+            # it at 初审); the grid is the resident's own if they are bound, else the community's queue decides
+            resident = _resident(turn)
+            draft.update(location={**(draft.get("location") or {}), "label": turn.text.strip()[:PLACE_TEXT_MAX]},
+                         grid_id=draft.get("grid_id") or (resident.grid_id if resident else None), where_done=True)
+            return _next(turn, draft)
+        if building is None:
+            # 「晚上黑漆漆的老人都不敢出门」, 「他们不管事」: more about the problem, not a place; kept, and the place
+            # asked again (a reply that is neither a place nor a report counts towards WHERE_TRIES)
             draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+            if not reporting:
+                draft["tries"] = draft.get("tries", 0) + 1
             _set(turn, WHERE, **draft)
             return Reply(text=MORE_WHERE, meta={"intake": "where"})
-        if building is None:
-            draft["tries"] = draft.get("tries", 0) + 1
-            _set(turn, WHERE, **draft)
-            return Reply(text=NOT_FOUND_WHERE.format(text=turn.text[:20]), meta={"intake": "where"})
         draft.update(building_id=building.id, grid_id=building.grid_id, unit=org.parse_unit(turn.text),
                      where_done=True)
         return _next(turn, draft)
@@ -323,7 +393,7 @@ class ResumeIntake:
     name = "resume_intake"
 
     def check(self, turn: Turn) -> Any | None:
-        if turn.state in (WHERE, PHOTO, CONFIRM) or turn.inbound.msg_type != "text" or not turn.text:
+        if turn.state in INTAKE_STATES or turn.inbound.msg_type != "text" or not turn.text:
             return None
         word = _word(turn.text)
         data = turn.conversation.data or {}

@@ -100,9 +100,9 @@ def test_a_location_message_finds_the_nearest_buildings_grid(org, chat):
     assert (t.grid_id, t.building_id) == (org.grid("G05").id, b.id) and t.location["label"] == "光明路 8 号"
 
 
-def test_cancel_and_unknown_places_store_nothing(org, chat):
+def test_cancel_stores_nothing(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
-    assert "没有找到" in chat.say("火星基地")
+    assert "照片" in chat.say("火星基地")
     assert "没有登记" in chat.say("取消")
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     chat.say("3号楼")
@@ -123,12 +123,29 @@ def test_more_about_the_problem_while_asked_where_is_kept_and_the_place_asked_ag
     assert "楼道灯坏了" in t.text and "老人都不敢出门" in t.text
 
 
-def test_places_that_cannot_be_found_twice_then_something_else_leave_the_report_unfiled_and_say_so(org, chat):
-    chat.say("我要投诉，楼道灯坏了好几天没人修")
-    assert "没有找到" in chat.say("火星基地")
-    assert "没有找到" in chat.say("月球背面")
+def test_a_place_said_in_words_that_is_no_building_on_file_is_kept_as_said(org, chat):
+    """「东门」 is a place, not a building the registry knows: it is kept as the resident said it (the grid
+    worker places it at 初审) instead of the resident being told it was not found and asked again."""
+    chat.say("小区门口有人乱摆摊")
+    assert "照片" in chat.say("东门")
+    assert "地点：东门" in chat.say("跳过")
+    assert chat.say("确认").startswith("已记录")
+    [t] = chat.tickets()
+    assert t.location == {"label": "东门"} and t.building_id is None and "东门" not in t.text
+
+
+def test_answers_that_tell_the_problem_again_are_kept_and_after_two_something_else_leaves(org, chat):
+    chat.say("我要投诉物业")
+    more = chat.say("他们不管事")
+    assert "已把这条补充到事项里" in more and "照片" not in more
+    assert "已把这条补充到事项里" in chat.say("一直这样")
     reply = chat.say("低保怎么申请")
     assert "还没有登记" in reply and chat.tickets() == []
+
+
+def test_i_do_not_know_where_is_taken_as_skip(org, chat):
+    chat.say("我要投诉物业")
+    assert "照片" in chat.say("我也不清楚在哪")
 
 
 def test_a_suggestion_skips_the_location_and_photo(org, chat):
@@ -361,3 +378,34 @@ def test_an_errand_the_faq_knows_is_answered_first_with_an_offer_to_register_it(
     assert "回复「2」" in chat.say("我想办老年卡") and "在哪里" in chat.say("可以")  # yes in words, as 「2」
     # a repair is never answered from the FAQ first
     assert "在哪里" in chat.say("楼道灯坏了")
+
+
+def test_a_report_only_announced_asks_what_it_is_and_files_what_the_resident_says_next(org, chat):
+    """「我想给社区提个建议」 said nothing yet: it used to be filed as its own text, and the suggestion that came
+    next was taken for a new message."""
+    asked = chat.say("我想给社区提个建议")
+    assert "请说说您的建议" in asked and "确认" not in asked
+    confirm = chat.say("多搞点老年人活动")
+    assert "内容：多搞点老年人活动" in confirm and "请确认" in confirm
+    assert chat.say("确认").startswith("已记录")
+    assert "请说说是什么问题" in chat.say("我要投诉")
+    assert "照片" in chat.say("3号楼楼道里堆满了杂物，一直没人清")  # its own building: only the photo is asked
+    chat.say("跳过")
+    chat.say("确认")
+    first, second = chat.tickets()
+    assert (first.kind, first.text) == ("suggestion", "多搞点老年人活动")
+    assert second.kind == "complaint" and second.text.startswith("3号楼楼道里堆满了杂物")
+    assert second.building_id == org.building("3号楼").id and second.category is not None
+
+
+def test_a_question_instead_of_the_announced_report_is_answered_with_nothing_kept(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    assert "请说说" in chat.say("我想反映个问题")
+    reply = chat.say("居住证怎么办")
+    assert "居住证" in reply and "还没有登记" not in reply  # nothing was said yet, so nothing is kept
+    assert "没有待继续登记" in chat.say("继续登记") and chat.tickets() == []
+    assert "请说说" in chat.say("我要举报")
+    assert "119" in chat.say("楼道里着火了")  # an emergency in its place is one at once
+    assert [t.urgency for t in chat.tickets()] == ["emergency"]
