@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +15,7 @@ from admin import crud
 from admin.deps import PROTECTED, Forbidden, SessionDep, StaffDep, client_ip
 from admin.views import BEIJING, NotFoundPage, beijing, render
 from bot.models import utcnow
+from bot.org import service as org
 from bot.org.models import Department, Staff
 from bot.tickets import service
 from bot.tickets.models import KINDS, STATUSES
@@ -120,6 +121,25 @@ def _when(value: str) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=BEIJING).astimezone(tz=utcnow().tzinfo)
 
 
+def _where(session, ticket) -> dict:
+    """Where the case is, for the grid worker going there: the building on file, what the resident said or the
+    label of the location they sent, and a map link for a sent location (WeChat's coordinates are GCJ-02, as
+    Amap's)."""
+    building = org.place_label(session=session, grid_id=None, building_id=ticket.building_id) if ticket.building_id else ""
+    location = ticket.location or {}
+    map_url = None
+    if isinstance(location.get("lat"), (int, float)) and isinstance(location.get("lng"), (int, float)):
+        map_url = "https://uri.amap.com/marker?" + urlencode(
+            {"position": f"{location['lng']},{location['lat']}", "name": location.get("label") or ticket.number})
+    return {"building": building, "said": location.get("label") or "", "map_url": map_url}
+
+
+def _photos(ticket) -> list[str]:
+    """The photo links the resident sent (WeChat's PicUrl); only http(s) links are shown as images."""
+    return [a["pic_url"] for a in ticket.attachments or []
+            if isinstance(a, dict) and str(a.get("pic_url") or "").startswith(("https://", "http://"))]
+
+
 @router.get("/{number}")
 def ticket_detail(request: Request, session: SessionDep, staff: StaffDep, number: str, error: str = "",
                   done: str = "") -> Response:
@@ -130,6 +150,7 @@ def ticket_detail(request: Request, session: SessionDep, staff: StaffDep, number
     departments = {d.id: d for d in session.execute(select(Department)).scalars()}
     return render(request, "ticket.html", {
         "t": ticket, "events": service.timeline(session=session, ticket=ticket), "actions": actions,
+        "where": _where(session, ticket), "photos": _photos(ticket),
         "people": people, "departments_by_id": departments, "grid": crud.get_grid(session=session, grid_id=ticket.grid_id)
         if ticket.grid_id else None, "state": service.deadline_state(ticket=ticket, now=utcnow()),
         "error": error, "done": done, **_targets(session)})

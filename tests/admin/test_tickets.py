@@ -117,3 +117,23 @@ def test_dashboard_shows_counts_rates_and_hot_topics(admin, grid1, engine):
     assert "路灯" in page and "和平二网格" in page
     mine = grid1.get("/admin/").text
     assert "和平二网格" not in mine  # scoped: grid1 sees only its own grid
+
+
+def test_the_ticket_page_shows_where_and_the_photos_the_resident_sent(admin, engine):
+    from bot.org.models import Building
+
+    with Session(engine) as s:
+        building = s.execute(select(Building).where(Building.grid_id == 1).order_by(Building.id)).scalars().first()
+        name = building.name
+    number = make_ticket(engine, grid_id=1, building_id=building.id,
+                         location={"lat": 39.9, "lng": 116.4, "label": "东门岗亭旁"},
+                         attachments=[{"type": "image", "media_id": "M1", "pic_url": "https://mmbiz.example/p1.jpg"},
+                                      {"type": "image", "media_id": "M2", "pic_url": "javascript:alert(1)"}])
+    page = admin.get(f"/admin/tickets/{number}").text
+    where = page.split("<th>地点</th>")[1].split("</tr>")[0]
+    assert name in where and "居民说：东门岗亭旁" in where and "uri.amap.com/marker?position=116.4%2C39.9" in where
+    photos = page.split("<th>照片</th>")[1].split("</tr>")[0]
+    assert "2 张" in photos and 'src="https://mmbiz.example/p1.jpg"' in photos and 'referrerpolicy="no-referrer"' in photos
+    assert "javascript:" not in page
+    bare = admin.get(f"/admin/tickets/{make_ticket(engine, grid_id=1)}").text
+    assert "未提供" in bare.split("<th>地点</th>")[1].split("</tr>")[0] and "<th>照片</th>" not in bare
