@@ -67,6 +67,21 @@ def test_resident_message_gets_expected_intent(expected: str, text: str) -> None
     assert 0.0 <= result.confidence <= 1.0
 
 
+@pytest.mark.parametrize("text", ["新生儿怎么上户口", "垃圾分类怎么分", "电池算什么垃圾", "失业了能领什么",
+                                  "孩子上学要准备啥", "退休了医保怎么转", "独生子女费还发不发", "换身份证要多久",
+                                  "物业费一年多少", "停车费咋算", "哪里可以学电脑", "80岁以上有啥福利", "怎么加入志愿者"])
+def test_a_plain_chat_question_is_not_asked_whether_it_is_a_question(text: str) -> None:
+    """Before rule question.chat these were asked 「您是想咨询政策，还是要反映问题？」: no cue of the letters fired."""
+    result = intents.classify(text)
+    assert (result.intent, result.needs_clarification) == ("question", False), (text, result.evidence)
+    assert any(e["rule"].startswith("question.") for e in result.evidence)
+
+
+@pytest.mark.parametrize("text", ["你们到底管不管", "物业怎么还不来修", "这钱怎么算的乱收费"])
+def test_a_rhetorical_question_in_a_complaint_stays_a_complaint(text: str) -> None:
+    assert intents.classify(text).intent in ("complaint", "service_request")
+
+
 @pytest.mark.parametrize("text", ["电梯又停了，我妈腿不好下不了楼", "车位被别人占了好几天", "有人在绿化带里种菜",
                                   "俺家暖气片不热，找谁", "小区流浪猫太多了晚上叫"])
 def test_a_plain_report_is_not_asked_whether_it_is_a_report(text: str) -> None:
