@@ -85,10 +85,10 @@ def test_a_follow_up_to_a_menu_nobody_picked_from_is_read_against_the_question_t
 
 def test_a_follow_up_the_classifier_is_unsure_of_goes_to_the_faq_not_to_a_clarifying_question(org, chat):
     chat.say("居住证怎么办")
-    # alone 「要准备啥」 could be anything (the classifier asks 咨询 or 反映?); after the answer it is about 居住证
+    # alone 「要准备啥」 names no service (the FAQ cannot answer it); after the answer it is about 居住证
     assert MATERIALS in chat.say("要准备啥")
     stranger = Chat(chat.safe, org.session, user="oFollowUp03")
-    assert "请回复数字" in stranger.say("要准备啥")
+    assert MATERIALS not in stranger.say("要准备啥")
 
 
 def _wrong_answers(org) -> list[UnansweredQuestion]:
@@ -121,3 +121,15 @@ def test_a_bare_no_with_no_answer_just_before_it_is_not_taken_for_a_missed_answe
     assert "没有答到" not in chat.say("不对")  # half an hour later it answers something else
     assert "没有答到" not in chat.say("不对的地方请指出")  # more than the word itself
     assert _wrong_answers(org) == []
+
+
+def test_whether_my_family_qualifies_and_how_to_collect_are_follow_ups(org, chat):
+    """「那我家能不能申请」 asks for the conditions of what was just answered; 「怎么领」 after a menu about 失业 asks
+    how to claim the benefit the menu offered. Both named no service and asked no kind of answer the matcher knew."""
+    chat.say("低保标准是多少")
+    qualifies = chat.say("那我家能不能申请")
+    assert "关于「低保怎么申请？」" in qualifies
+    assert last_meta(org)["faq_outcome"] == "answer" and last_meta(org)["faq"] == "D005"
+    assert "您是想问" in chat.say("失业了能领什么")
+    claim = chat.say("怎么领")
+    assert "失业保险金" in claim and last_meta(org)["faq_outcome"] == "answer"
