@@ -8,6 +8,7 @@ from typing import Any
 from bot.dialogue import routes, texts
 from bot.dialogue.engine import Turn
 from bot.inbound import Reply
+from bot.org import service as org
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -177,11 +178,15 @@ class Clarification:
                 return intent
         if turn.flow_data.get("offer") and word.lower() in OFFER_YES:
             return "complaint"  # as 「2」: handle makes it a service request when the scores say so
+        if len(word) <= 12 and org.building_named(session=turn.session, text=turn.text) is not None:
+            return "place"  # 「4号楼2单元」: where the problem is, so it is a report there
         return None
 
     def handle(self, turn: Turn, intent: str) -> Reply:
         original = turn.flow_data.get("text", "")
         turn.set_state(None)
+        if intent == "place":
+            intent, original = "complaint", f"{original}（{turn.text.strip()}）"
         c = turn.about(original)  # category, department and urgency come from what was asked, not from 「2」
         if intent == "complaint" and c.scores.get("service_request", 0.0) > c.scores.get("complaint", 0.0):
             intent = "service_request"  # 「反映」 a broken lift is a repair request, not a complaint

@@ -21,6 +21,7 @@ NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出
 SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
+CONFIRM_KEPT = {"确认", "提交", "确定", "确认提交"}  # said with a report kept: meant for it, so it is shown again
 # what drops a kept report outside the intake: said outright, not a bare 「不」/「算了」 meant for something else
 # (also while a clarifying question or a menu waits: 「取消」 there would otherwise say nothing is in progress)
 DROP_KEPT = {"取消", "取消登记", "放弃", "放弃登记", "不登记了", "不用登记了", "不要登记了", "不登记", "不用登记"}
@@ -55,6 +56,9 @@ ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点
 ASK_PHOTO = "如方便，请发一张现场照片；没有照片请回复「跳过」。"
 CONFIRM_TEXT = "请确认要登记的事项：\n{summary}\n回复「确认」提交，回复「取消」放弃。"
 MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
+NUMBER_WHERE = "请回复楼栋名称（如「3号楼」「5栋2单元」），或点「+」发送位置；不清楚可回复「跳过」。"
+MORE_CONFIRM = "已补充。"
+PLACE_NOTED = "已记下地点：{place}。"
 ABANDONED = "好的，已取消，没有登记。"
 DROPPED_KEPT = "好的，「{text}」已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
@@ -94,6 +98,20 @@ def _a_new_message(turn: Turn) -> bool:
     if not c.category or c.category == turn.flow_data.get("category"):
         return False
     return turn.state != WHERE or org.building_named(session=turn.session, text=turn.text) is None
+
+
+def _bare_number(word: str) -> bool:
+    """「2」, 「１」: a reply meant for a numbered menu (one or two digits and nothing else)."""
+    return word.isdigit() and len(word) <= 2
+
+
+def _more_of_the_report(turn: Turn) -> bool:
+    """At the summary: more words about the same problem (a complaint or request on no other topic), not a
+    message of its own. 「我家天花板都泡了」 is; 「等一下」 and 「小区门口的路灯也坏了」 (another category) are not."""
+    c = turn.classification
+    if c.intent not in ("complaint", "service_request") or _a_new_message(turn):
+        return False
+    return not c.category or c.category == turn.flow_data.get("category") or c.confidence < 0.6
 
 
 def _a_place(text: str) -> bool:
@@ -290,8 +308,14 @@ class Intake:
             asks = (c.intent == "question" and not c.needs_clarification and c.confidence >= NEW_MESSAGE_CONFIDENCE
                     and bool(c.category))
             return "left" if c.intent in ("status_query", "human") or asks else "what"
-        if turn.state == CONFIRM:  # anything but 确认 leaves, and is told the report was not filed
-            return "yes" if word in YES else "left"
+        if turn.state == CONFIRM:
+            if word in YES:
+                return "yes"
+            if word in SKIP or _bare_number(word):  # nothing to add: the summary again, with what to reply
+                return "again"
+            # more about the same problem (「我家天花板都泡了」) is added to it; anything else leaves, and is told
+            # the report was not filed
+            return "more" if _more_of_the_report(turn) else "left"
         if (turn.state == WHERE and word not in SKIP and turn.flow_data.get("tries", 0) >= WHERE_TRIES
                 and org.building_named(session=turn.session, text=turn.text) is None):
             return "left"  # asked enough, and still no place: this is something else (and the report is unfiled)
@@ -344,10 +368,28 @@ class Intake:
             return _next(turn, draft)
         if match == "yes":
             return _create(turn, draft)
+        if match == "again":
+            return _next(turn, draft)
+        if match == "more":
+            draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+            reply = _next(turn, draft)
+            return Reply(text=MORE_CONFIRM + reply.text, meta=reply.meta)
         if turn.state == WHERE:
             return self._where(turn, draft, match)
-        # PHOTO: 跳过, or more words about the problem
-        if _word(turn.text) not in SKIP | YES:
+        # PHOTO: 跳过, a building named after all (「7号楼」: the place, not more words), or more words about it
+        word = _word(turn.text)
+        building = None
+        if word not in SKIP | YES and _a_place(turn.text):
+            building = org.building_named(session=turn.session, text=turn.text,
+                                         community_id=_community(turn, _resident(turn)))
+        if building is not None:
+            draft.update(building_id=building.id, grid_id=building.grid_id, unit=org.parse_unit(turn.text),
+                         where_done=True)
+            _set(turn, PHOTO, **draft)
+            label = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
+            return Reply(text=PLACE_NOTED.format(place=label + (draft.get("unit") or "")) + ASK_PHOTO,
+                         meta={"intake": "photo"})
+        if word not in SKIP | YES:
             draft["text"] = f"{draft['text']}\n补充：{turn.text}"
         draft["photo_done"] = True
         return _next(turn, draft)
@@ -362,6 +404,10 @@ class Intake:
             resident = _resident(turn)
             draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
             return _next(turn, draft)
+        if _bare_number(_word(turn.text)):  # 「2」: an answer to some menu, not a place (nor more about the problem)
+            draft["tries"] = draft.get("tries", 0) + 1
+            _set(turn, WHERE, **draft)
+            return Reply(text=NUMBER_WHERE, meta={"intake": "where"})
         building = org.building_named(session=turn.session, text=turn.text,
                                      community_id=_community(turn, _resident(turn)))
         c = turn.classification
@@ -400,6 +446,9 @@ class ResumeIntake:
         if word in RESUME or (word == "继续" and not data.get("more")):
             draft = _paused(turn)
             return ("resume", draft) if draft else ("nothing", None) if word in RESUME else None
+        if word in CONFIRM_KEPT:  # never files by itself: the report is taken up at its step, to be confirmed there
+            draft = _paused(turn)
+            return ("resume", draft) if draft else None
         if word in DROP_KEPT:
             draft = _paused(turn)
             return ("drop", draft) if draft else None

@@ -409,3 +409,51 @@ def test_a_question_instead_of_the_announced_report_is_answered_with_nothing_kep
     assert "请说说" in chat.say("我要举报")
     assert "119" in chat.say("楼道里着火了")  # an emergency in its place is one at once
     assert [t.urgency for t in chat.tickets()] == ["emergency"]
+
+
+def test_more_about_the_problem_at_the_summary_is_added_and_the_summary_shown_again(org, chat):
+    chat.say("楼上漏水到我家了")
+    chat.say("3号楼")
+    assert "请确认" in chat.say("跳过")
+    more = chat.say("我家天花板都泡了")  # used to leave the flow and get a clarifying question
+    assert more.startswith("已补充。") and "补充：我家天花板都泡了" in more and "还没有登记" not in more
+    assert "请确认" in chat.say("跳过")  # nothing to add: the summary again
+    assert chat.say("确认").startswith("已记录")
+    [t] = chat.tickets()
+    assert "楼上漏水到我家了" in t.text and "我家天花板都泡了" in t.text
+
+
+def test_a_bare_number_is_no_place_and_a_building_named_at_the_photo_step_is_the_place(org, chat):
+    chat.say("我家老人一个人住，想申请上门服务")
+    again = chat.say("2")  # meant for some menu
+    assert "请回复楼栋名称" in again and "补充" not in again
+    chat.say("跳过")  # no place: asked for a photo
+    noted = chat.say("7号楼")
+    assert "已记下地点" in noted and "7号楼" in noted and "照片" in noted
+    confirm = chat.say("跳过")
+    assert "7号楼" in confirm.split("地点：")[1] and "补充" not in confirm
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert t.building_id == org.building("7号楼").id and t.text == "我家老人一个人住，想申请上门服务"
+
+
+def test_a_building_given_for_a_clarifying_question_makes_the_message_a_report_there(org, chat):
+    assert "请回复数字" in chat.say("对面装修吵")  # 「4号楼2单元」 answers it with a place
+    reply = chat.say("4号楼2单元")
+    assert "照片" in reply  # a report at 4号楼, only the photo left to ask
+    chat.say("跳过")
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert t.building_id == org.building("4号楼").id and t.text.startswith("对面装修吵（4号楼2单元）")
+
+
+def test_confirm_said_while_a_report_is_kept_shows_it_again_and_files_nothing_by_itself(org, chat):
+    from knowledge_base import service as kb
+
+    kb.load_demo(org.session)
+    chat.say("投诉：3号楼楼道灯坏了一个星期了")
+    assert "请确认" in chat.say("跳过")
+    assert "还没有登记" in chat.say("低保怎么申请")
+    shown = chat.say("确认")
+    assert "接着登记" in shown and "请确认要登记的事项" in shown and chat.tickets() == []
+    assert chat.say("确认").startswith("已记录") and len(chat.tickets()) == 1
