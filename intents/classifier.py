@@ -60,10 +60,7 @@ class Classifier:
         self._alarms = frozenset(r for r in rules.rules if r.intent in ("emergency", "police"))  # negation applies
         # the word characters that taking out the short rules' keywords and the fillers can remove: a text with three
         # others keeps at least three characters, so it is never "nothing but a greeting" (_short_intent)
-        # (a pattern's characters count too: too many only sends a message down the exact path below)
         self._removable = frozenset("".join(k for r in rules.rules if r.intent in SHORT_PRIORITY for k in r.keywords)
-                                    + "".join(p.pattern for r in rules.rules if r.intent in SHORT_PRIORITY
-                                              for p in r.patterns)
                                     + _FILLER_CHARS + "你们您大家")
         # residents repeat short lines (你好, 谢谢, 人工, 我的工单): remember their results. Still pure: the key is
         # the text and the cache belongs to this Classifier, whose rules and model never change (reload builds a new one)
@@ -206,13 +203,18 @@ class Classifier:
             return None
         removable = self._removable  # \W and _ are fillers too; word characters outside `removable` always stay
         kept = (ch for ch in text if ch.isalnum() and ch not in removable)
-        if len(list(islice(kept, 3))) == 3:
+        # a pattern may match any characters (「谢谢…帮我们修好了…」), so only keywords bound what can be taken out
+        if not any(rule.patterns for rule in fired) and len(list(islice(kept, 3))) == 3:
             nothing_else = False  # a letter that ends 谢谢: three characters stay whatever is taken out
         else:
             rest = text
-            for rule in fired:  # what each fired: its keywords found, or the text its pattern matched
-                for found, _, _ in matched["rules"][rule]:
-                    rest = rest.replace(found, "")
+            # what each fired (its keywords found, or the text its pattern matched), longest first: a pattern that
+            # matched the whole of 「谢谢你们上次帮我修好了水管」 must go before the 谢谢 inside it
+            for found in sorted({f for rule in fired for f, _, _ in matched["rules"][rule]}, key=lambda f: (-len(f), f)):
+                rest = rest.replace(found, "")
+            for rule in fired:  # and the rules' other keywords, which taking out an overlapping one can uncover
+                for keyword in rule.keywords:
+                    rest = rest.replace(keyword, "")
             nothing_else = len(_FILLER.sub("", rest)) <= 2
         for intent in SHORT_PRIORITY:
             if intent_scores.get(intent, 0.0) <= 0:

@@ -22,10 +22,13 @@ CASES = {
                "有人在小区门口打架", "我被骗了两万块钱", "我家电动车被偷了", "楼下有人拿刀吓唬人", "邻居家暴老婆天天哭",
                "我家门口被人泼了油漆", "楼下有人拿着棍子在追人", "有人在单元门口撬电动车锁", "我想举报有人赌博",
                "我被人打了", "楼下有人在打牌赌钱"],
-    "greeting": ["你们好", "你好", "您好！", "在吗", "哈喽~", "早上好呀", "你好我想问下", "在吗，想咨询一下", "我有个问题"],
-    "thanks": ["谢谢你们，灯已经修好了", "谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍", "谢谢你们，问题解决了"],
+    "greeting": ["你们好", "你好", "您好！", "在吗", "哈喽~", "早上好呀", "你好我想问下", "在吗，想咨询一下", "我有个问题",
+                 "有没有人啊", "有人没"],
+    "thanks": ["谢谢你们，灯已经修好了", "谢谢啦", "好的谢谢", "辛苦了", "谢谢你们 👍", "谢谢你们，问题解决了",
+               "谢谢你们上次帮我修好了水管", "感谢网格员帮忙，问题解决了", "谢谢小王帮我们修好了路灯"],
     "human": ["你好，我想找一下网格员", "转人工", "我要人工客服", "找网格员", "转人工！！", "人工", "客服在吗"],
-    "status_query": ["麻烦问下我上次反映的漏水处理得怎么样了", "我的工单", "查询进度", "我反映的问题怎么样了", "帮我查下工单进度"],
+    "status_query": ["麻烦问下我上次反映的漏水处理得怎么样了", "我的工单", "查询进度", "我反映的问题怎么样了", "帮我查下工单进度",
+                     "上次的事还没人处理", "我之前报的漏水怎么还没人来", "前几天反映的路灯修了没"],
     "question": ["居住证怎么办", "我们村的宅基地纠纷谁管", "楼下噪音归谁管", "请问低保怎么申请", "开居住证明要带啥材料", "燃气费怎么交", "老年卡在哪办呀",
                  "您好，请问居住症怎么办理", "如何防范诈骗", "社区打疫苗要预约吗？", "天然气公司电话是多少",
                  "社区几点上班啊", "我爸85岁了，高龄津贴咋领啊", "老人高龄津贴咋领",
@@ -75,6 +78,17 @@ def test_a_plain_chat_question_is_not_asked_whether_it_is_a_question(text: str) 
     result = intents.classify(text)
     assert (result.intent, result.needs_clarification) == ("question", False), (text, result.evidence)
     assert any(e["rule"].startswith("question.") for e in result.evidence)
+
+
+@pytest.mark.parametrize("text", ["明天停水吗", "今天会停电吗", "这周末停电吗"])
+def test_asking_whether_the_water_will_be_off_is_a_question_and_saying_it_is_off_a_request(text: str) -> None:
+    assert intents.classify(text).intent == "question"
+    assert intents.classify(text.rstrip("吗").replace("会", "") + "了").intent == "service_request"
+
+
+@pytest.mark.parametrize("text", ["谢谢，但是水管又漏了", "谢谢帮忙，能不能再看看楼道灯", "楼道里堆了好多杂物"])
+def test_thanks_that_go_on_to_a_problem_and_clutter_in_the_stairwell_are_reports(text: str) -> None:
+    assert intents.classify(text).intent in ("complaint", "service_request")
 
 
 @pytest.mark.parametrize("text", ["你们到底管不管", "物业怎么还不来修", "这钱怎么算的乱收费"])

@@ -9,17 +9,17 @@ from intents.text import normalize
 
 
 def _reference(classifier, text: str, matched: dict, scores: dict) -> str | None:
-    """The shortcut's definition: take out every keyword of the fired short rules, what their patterns matched
-    (「就这样」 of short.ack) and the fillers, then look."""
+    """The shortcut's definition: take out what the fired short rules found (keywords, or the text a pattern
+    matched: 「就这样」 of short.ack), longest first, then every keyword of those rules, and the fillers; then look."""
     fired = [r for r in matched["rules"] if r.intent in SHORT_PRIORITY]
     if not fired:
         return None
     rest = text
+    for found in sorted({f for rule in fired for f, _, _ in matched["rules"][rule]}, key=lambda f: (-len(f), f)):
+        rest = rest.replace(found, "")
     for rule in fired:
         for keyword in rule.keywords:
             rest = rest.replace(keyword, "")
-        for found, _, _ in matched["rules"][rule]:
-            rest = rest.replace(found, "")
     rest = _FILLER.sub("", rest)
     for intent in SHORT_PRIORITY:
         if scores.get(intent, 0.0) <= 0:
