@@ -178,8 +178,10 @@ class Clarification:
                 return intent
         if turn.flow_data.get("offer") and word.lower() in OFFER_YES:
             return "complaint"  # as 「2」: handle makes it a service request when the scores say so
-        if len(word) <= 12 and org.building_named(session=turn.session, text=turn.text) is not None:
-            return "place"  # 「4号楼2单元」: where the problem is, so it is a report there
+        original = _PUNCT.sub("", turn.flow_data.get("text", ""))
+        if (len(word) <= 12 and len(original) >= 4 and not original.isdigit()
+                and org.building_named(session=turn.session, text=turn.text) is not None):
+            return "place"  # 「4号楼2单元」: where the problem is, so the message asked about is a report there
         return None
 
     def handle(self, turn: Turn, intent: str) -> Reply:
@@ -209,6 +211,9 @@ class IntentRoute:
         rejected = faq.rejected_answer(turn)
         if rejected is not None:  # 「不对」 right after an answer: it missed, staff are told which question
             return faq.answer_rejected(turn, rejected)
+        word = _PUNCT.sub("", turn.text)
+        if word.isdigit() and len(word) <= 2:  # 「2」 with no menu or question waiting (it lapsed, or never was)
+            return Reply(text=texts.NUMBER_ALONE)
         if getattr(c, "needs_clarification", False):
             if faq.follows_topic(turn, turn.text):  # 「要多久」 right after an answer about 居住证
                 return faq.answer(turn, turn.text)

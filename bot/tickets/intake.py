@@ -16,7 +16,8 @@ INTAKE_STATES = (WHAT, WHERE, PHOTO, CONFIRM)
 BIND_WHERE, BIND_CONFIRM = "bind_where", "bind_confirm"
 ANONYMOUS = "anon_opinion"
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-YES = {"确认", "是", "是的", "对", "好", "好的", "提交", "确定", "可以", "嗯", "ok", "yes"}
+YES = {"确认", "是", "是的", "对", "对的", "好", "好的", "好嘞", "好滴", "提交", "确定", "确认提交", "可以", "可以的", "嗯",
+       "嗯嗯", "行", "行吧", "中", "没问题", "ok", "yes"}  # 中: Henan's 好
 NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出"}
 SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
@@ -400,7 +401,7 @@ class Intake:
             place = _location_place(turn) or {}
             draft.update(place, where_done=True)
             return _next(turn, draft)
-        if _word(turn.text) in SKIP or _DONT_KNOW.match(_word(turn.text)):
+        if _word(turn.text) in SKIP | YES or _DONT_KNOW.match(_word(turn.text)):  # 「确认」 here: go on without one
             resident = _resident(turn)
             draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
             return _next(turn, draft)

@@ -457,3 +457,21 @@ def test_confirm_said_while_a_report_is_kept_shows_it_again_and_files_nothing_by
     shown = chat.say("确认")
     assert "接着登记" in shown and "请确认要登记的事项" in shown and chat.tickets() == []
     assert chat.say("确认").startswith("已记录") and len(chat.tickets()) == 1
+
+
+def test_yes_in_dialect_files_and_confirm_where_a_place_is_asked_is_no_place(org, chat):
+    chat.say("我要反映")
+    assert "在哪里" in chat.say("物业乱收费")
+    assert "照片" in chat.say("确认")  # not the place 「确认」
+    assert "地点：未提供" in chat.say("跳过")
+    assert chat.say("中").startswith("已记录")  # 中: yes, in Henan
+    [t] = chat.tickets()
+    assert t.location is None and t.text == "物业乱收费"
+
+
+def test_a_bare_number_with_nothing_to_choose_says_so_and_makes_no_report_of_what_follows(org, chat):
+    assert "没有等您选择的选项" in chat.say("2")
+    chat.say("9号楼")
+    chat.say("跳过")
+    chat.say("确认")
+    assert all(not t.text.startswith("2") for t in chat.tickets())
