@@ -154,13 +154,16 @@ ASPECT_PATTERNS = [(label, re.compile(pattern)) for label, pattern in (
     ("依据", "依据|文件|规定|出处"),
     ("进度", "进度|审批结果|审核结果|办理结果|到哪了|哪一步|批到|办得怎么|办得咋|怎么样了|批下来没|结果出来|哪里能看|哪里能查|没消息|没有消息"),
     ("有效期", "有效期|过期|到期|续办|能用多久|管多久|管几年|能管多|有效多久|几年有效"),
-    ("变更", "变更|有误|错误|更正|信息变了|去改吗|改名|名字改了|地址变了"),
+    ("变更", "变更|有误|错误|更正|信息变了|去改吗|改名|名字改了|地址变了|换地址|改地址|地址换了|换了地址"),
     ("遗失", "遗失|补办|补领|损坏|不见了|找不着|找不到了|坏了|换个新|换新的"),
     ("不通过", "不通过|异议|复核|没批|被拒|拒绝|没给过|不给过|没同意|不予|未获批准|不批准|申诉|不服"),
     ("流程", "怎么申请|怎么办理|怎么办|怎么领(?!取)|流程|步骤|程序|办法|怎么弄|怎么走|怎么个|申办|如何申请|第一步|怎么操作|从哪下手"),
 )]
 _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "进度": ("地点",), "遗失": ("流程",), "不通过": ("流程", "进度", "次数"),
                    "变更": ("流程",), "停发": ("变更", "流程", "发放"), "次数": ("流程",), "期限": ("流程",), "依据": ("地点",)}
+# Labels that name the resident's situation rather than the kind of answer: an entry about one is for residents
+# in it (丢了, 要改, 被退回), not for whoever asks where or how to get the thing.
+_SITUATIONS = frozenset({"遗失", "变更", "注销", "停发", "不通过"})
 # A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Official framing that names no service (本市户籍人员申领…), and 社区, the place a community FAQ is set in (社区能开什么
@@ -999,6 +1002,7 @@ class FaqIndex:
         return unsaid(i, j) and unsaid(j, i)
 
     SITUATION_CHECK = True
+    UNSAID_SITUATION = True  # an entry for a situation the query does not say (遗失, 变更…) is no sole fit
 
     def _situation_unsaid(self, i: int, j: int, snorm: str) -> bool:
         """Entry i says something rare (a situation: 首次购房, 外省参保, 辞职) that its twin j does not and the query
@@ -1081,6 +1085,8 @@ class FaqIndex:
                         return None
             extra = self._doc_aspects(chosen, name) - asked
             if extra & {"代办", "电话"}:  # 委托他人办理需要什么手续 / 拨打哪个电话或到哪个窗口: about a proxy or a phone first
+                return None
+            if self.UNSAID_SITUATION and extra & _SITUATIONS:  # 医保卡在哪里办 is not 医保卡丢了去哪补: not said lost
                 return None
             if extra:  # it also answers something not asked: not when another entry answers just what was asked
                 for s, _, _, j in close:

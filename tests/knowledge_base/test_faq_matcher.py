@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from knowledge_base.matcher import ANSWER, MENU, UNKNOWN, FaqDoc, FaqIndex, Thresholds, menu_text, normalize
+from knowledge_base.matcher import (ANSWER, MENU, UNKNOWN, FaqDoc, FaqIndex, Thresholds, aspects, menu_text,
+                                    normalize)
 
 TODAY = date(2026, 6, 1)
 DOCS = [
@@ -693,3 +694,17 @@ def test_a_menu_is_not_offered_for_sharing_only_the_neighbourhood():
     assert idx.match("小区停车位怎么弄", today=TODAY).code == "D020"
     m = idx.match("小区停车", today=TODAY)
     assert "D020" in ([m.code] if m.answered else m.menu_codes), m
+
+
+def test_an_entry_for_a_situation_the_resident_does_not_say_is_not_the_answer():
+    """「孩子的医保卡在哪里办」 was answered from 「医保卡丢了怎么补办？」 (its phrasing 「社保卡掉了去哪补」 asks where
+    too): nothing says the card was lost. A menu with it stays; said lost, or changed, it is the answer."""
+    from knowledge_base.evaluate import load_demo_docs
+
+    idx = FaqIndex.build(load_demo_docs())
+    for text in ("孩子的医保卡在哪里办", "医保卡在哪里办"):
+        m = idx.match(text, today=TODAY)
+        assert not m.answered and "D065" in m.menu_codes, (text, m)
+    for text in ("医保卡丢了去哪补", "社保卡掉了怎么办"):
+        assert idx.match(text, today=TODAY).code == "D065", text
+    assert aspects("换地址了要去改吗") >= {"变更"}
