@@ -214,6 +214,9 @@ class IntentRoute:
         word = _PUNCT.sub("", turn.text)
         if word.isdigit() and len(word) <= 2:  # 「2」 with no menu or question waiting (it lapsed, or never was)
             return Reply(text=texts.NUMBER_ALONE)
+        urged = routes.urge_if_asked(turn, c)  # 「能快点吗」 with a ticket open: hurry it, do not open another
+        if urged is not None:
+            return urged
         if getattr(c, "needs_clarification", False):
             if faq.follows_topic(turn, turn.text):  # 「要多久」 right after an answer about 居住证
                 return faq.answer(turn, turn.text)

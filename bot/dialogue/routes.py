@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.dialogue import texts
@@ -75,6 +76,36 @@ def _deadline(turn: Turn, ticket) -> str:
     if state == "none":
         return ""
     return f"｜时限 {tickets.local_time(ticket.deadline_at)}" + ("（已超期，已督办）" if state == "overdue" else "")
+
+
+# 「能快点吗」, 「什么时候来修」, 「怎么还没人来」: hurrying the report already made, not a new one
+_URGE = re.compile(r"快点|快一点|快些|尽快|抓紧|赶紧|赶快|催一下|催下|催催|帮我催|"
+                   r"(什么|啥)时候(能|会|才)?(来人|来修|修|处理|解决|弄好|办好|修好|有人来|来)|"
+                   r"怎么还没(有)?人?(来|修|处理|管|弄|回复|消息)|还要等多久|要等多久|等了(好|很|这么)?(久|几天)|"
+                   r"多久(能|才能)?(修|处理|解决|弄好|来)")
+URGE_MAX_LEN = 25  # characters: a longer message tells something new
+
+
+def urge_if_asked(turn: Turn, classification) -> Reply | None:
+    """A short 催办 while the resident has a ticket being worked on: noted on that ticket (and the grid told,
+    at most daily), and the resident told where it stands. Not when the message is about another category:
+    「怎么还没人修路灯」 with a 漏水 ticket open is a report of its own."""
+    text = turn.text or ""
+    if len(text) > URGE_MAX_LEN or not _URGE.search(text):
+        return None
+    ticket = tickets.latest_open_ticket(session=turn.session, resident=turn.inbound.user_id)
+    if ticket is None:
+        return None
+    category = getattr(classification, "category", None)
+    if category and ticket.category and category != ticket.category:
+        return None
+    tickets.urge(session=turn.session, ticket=ticket, text=text, now=turn.now)
+    short = ticket.text.split("\n", 1)[0]
+    return Reply(text=texts.URGED.format(
+        number=ticket.number, text=short[:20] + ("…" if len(short) > 20 else ""),
+        status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+        handler=tickets.handler_name(session=turn.session, ticket=ticket), deadline=_deadline(turn, ticket)),
+        meta={"urged": ticket.number})
 
 
 def open_ticket(turn: Turn, *, kind: str, text: str, classification) -> Reply:

@@ -30,6 +30,8 @@ ANSWER_REJECTED = ("抱歉，刚才没有答到您问的。已把您的问题记
                    "您可以换个说法再问一次，或回复「人工」请工作人员解答。")
 ERRAND_OFFER = "如需社区工作人员帮您代办或上门协助，请回复「2」，我来为您登记。"
 POLICE = "这属于公安机关处理的警务事项，请立即拨打 110 报警。社区不受理此类事项的工单，但如需其他帮助可回复「人工」。"
+URGED = ("已为您催办：{number}「{text}」，{status}，处理人：{handler}{deadline}。已提醒网格员尽快处理，"
+         "有进展会通知您。")
 NO_TICKETS = "您还没有提交过事项。需要反映问题可以直接告诉我。"
 TICKET_CREATED = "已记录，编号 {number}。{route}我们会按时办理，办理进展会通知您。回复「查询」可查看进度。"
 STATUS_LINE = "{number}｜{status}｜{text}｜{where}{deadline}"

@@ -24,7 +24,7 @@ from bot.tickets.deadlines import (
     escalation_target,
 )
 from bot.tickets.errors import InvalidTransition, NotFound, PermissionDenied, TicketError
-from bot.tickets.models import STATUSES, AnonymousOpinion, Ticket, TicketEvent
+from bot.tickets.models import KINDS, STATUSES, AnonymousOpinion, Ticket, TicketEvent
 
 __all__ = [
     "TicketError", "PermissionDenied", "NotFound", "InvalidTransition", "create_ticket", "find_duplicate",
@@ -588,6 +588,34 @@ def escalate_overdue(*, session: Session, now: datetime) -> list[tuple[Ticket, i
         raised.append((ticket, level))
     session.flush()
     return raised
+
+
+URGE_PUSH_EVERY = timedelta(hours=24)  # a resident's 催办 reaches the grid group at most this often per ticket
+
+
+def latest_open_ticket(*, session: Session, resident: str) -> Ticket | None:
+    """The resident's most recent ticket still being worked on (not a duplicate folded into another)."""
+    stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status.in_(OPEN_STATUSES),
+                                 Ticket.parent_id.is_(None)).order_by(Ticket.id.desc()).limit(1))
+    return session.execute(stmt).scalars().first()
+
+
+def urge(*, session: Session, ticket: Ticket, text: str, now: datetime | None = None) -> TicketEvent:
+    """催办 by the resident (「能快点吗」, 「什么时候来修」): a line on the timeline, and a line in the grid group
+    unless one was pushed for this ticket within URGE_PUSH_EVERY (a resident who asks five times in an hour is
+    one reminder, but every ask is on the record). The status and deadline do not change."""
+    now = now or utcnow()
+    last = session.execute(select(TicketEvent.at).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "urge")
+                           .order_by(TicketEvent.at.desc()).limit(1)).scalar()
+    ev = _event(session, ticket, actor=None, action="urge", from_status=ticket.status, to_status=ticket.status,
+                now=now, reason=text.strip()[:200], label="居民催办")
+    if last is None or now - last >= URGE_PUSH_EVERY:
+        deadline = f"，时限 {local_time(ticket.deadline_at)}" if ticket.deadline_at else ""
+        _tell_staff(session, ticket, ev,
+                    f"【居民催办】工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）："
+                    f"「{text.strip()[:40]}」。当前{STATUSES.get(ticket.status, ticket.status)}，"
+                    f"处理人：{_handler_name(session, ticket)}{deadline}。")
+    return ev
 
 
 # ---- residents' view and JSON -------------------------------------------------------------------------

@@ -475,3 +475,27 @@ def test_a_bare_number_with_nothing_to_choose_says_so_and_makes_no_report_of_wha
     chat.say("跳过")
     chat.say("确认")
     assert all(not t.text.startswith("2") for t in chat.tickets())
+
+
+def test_hurrying_an_open_ticket_notes_it_tells_the_grid_once_a_day_and_opens_nothing_new(org, chat):
+    from bot.tickets.models import TicketEvent
+
+    chat.say("暖气不热")
+    chat.say("5号楼")
+    chat.say("跳过")
+    chat.say("确认")
+    [t] = chat.tickets()
+    pushed = lambda: org.session.execute(  # noqa: E731
+        select(func.count()).select_from(Outbox).where(Outbox.payload["text"].as_string().contains("居民催办"))).scalar()
+    reply = chat.say("什么时候来修")  # used to open a new report and ask where
+    assert reply.startswith(f"已为您催办：{t.number}「暖气不热」") and "时限" in reply
+    assert "已为您催办" in chat.say("能快点吗") and len(chat.tickets()) == 1
+    urges = org.session.execute(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
+                                                          TicketEvent.action == "urge")).scalars().all()
+    assert [e.reason for e in urges] == ["什么时候来修", "能快点吗"] and pushed() == 1
+    # about another category it is a report of its own
+    assert "在哪里" in chat.say("怎么还没人修楼道灯")
+
+
+def test_hurrying_with_no_open_ticket_is_read_as_usual(org, chat):
+    assert "已为您催办" not in chat.say("能快点吗")
