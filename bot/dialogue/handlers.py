@@ -131,6 +131,8 @@ class Commands:
 
 
 BARE_TOPIC_MAX = 6  # characters: a topic named alone, with no word saying what the resident wants
+BARE_PLACE_MAX = 8  # characters: 「3号楼2单元」, 「我家在5栋」 — a place named alone
+NOTHING_TO_CONFIRM_WORDS = {"确认", "跳过", "提交", "确定", "确认提交"}
 
 
 def _rules_fired(c) -> set[str]:
@@ -212,8 +214,17 @@ class IntentRoute:
         if rejected is not None:  # 「不对」 right after an answer: it missed, staff are told which question
             return faq.answer_rejected(turn, rejected)
         word = _PUNCT.sub("", turn.text)
-        if word.isdigit() and len(word) <= 2:  # 「2」 with no menu or question waiting (it lapsed, or never was)
+        if word.isdigit() and len(word) <= 2 and word != "88":  # 「2」 with nothing waiting (88 is goodbye)
             return Reply(text=texts.NUMBER_ALONE)
+        if word in NOTHING_TO_CONFIRM_WORDS:  # 「确认」/「跳过」 with no report open or kept
+            return Reply(text=texts.NOTHING_TO_CONFIRM)
+        if len(word) <= BARE_PLACE_MAX and not any(e.get("intent") in ("complaint", "service_request")
+                                                   for e in c.evidence or ()):
+            building = org.building_named(session=turn.session, text=turn.text)
+            if building is not None:  # 「3号楼」 alone: ask what the matter is there
+                from bot.tickets.intake import start_at_building
+
+                return start_at_building(turn, building)
         urged = routes.urge_if_asked(turn, c)  # 「能快点吗」 with a ticket open: hurry it, do not open another
         if urged is not None:
             return urged

@@ -12,6 +12,7 @@ WELCOME = (
 HELP = WELCOME.replace("您好，欢迎关注社区服务号！", "")
 THANKS = "不客气！还有其他问题随时告诉我。"
 NUMBER_ALONE = "现在没有等您选择的选项（可能已经过时）。请直接告诉我您的问题，或回复「帮助」看看我能做什么。"
+NOTHING_TO_CONFIRM = "现在没有待确认的事项。需要反映问题，请直接告诉我是什么事、在哪里。"
 ACK = "好的。还有其他需要，随时告诉我。"  # a bare 「好」「嗯」「行」 with nothing open
 HANDOFF_STARTED = "已为您转接人工服务，工作人员会尽快回复您（工作时间 8:30–17:30）。回复「结束人工」可回到自动服务。"
 HANDOFF_WAITING = "您的消息已转给工作人员，请稍候。"

@@ -34,6 +34,7 @@ FLOW_TTL = {"intake": timedelta(hours=2), "bind": timedelta(hours=2), "anonymous
 ASK_WHAT = {"suggestion": "好的，请说说您的建议，我来为您登记。",
             "complaint": "好的，请说说是什么问题、在哪里，我来为您登记。",
             "service_request": "好的，请说说需要办什么或修什么、在哪里，我来为您登记。"}
+ASK_WHAT_AT = "好的，{place}。请说说那里有什么问题，我来为您登记。"
 ASK_WHAT_AGAIN = "收到照片。请再用文字简单说说是什么事，我来为您登记。"
 # 「我想给社区提个建议」, 「我要投诉」, 「我要反映个问题」: the resident announces a report and says it in the next
 # message. Only these words (and fillers) in the whole message: 「我要投诉物业」 already says what.
@@ -51,6 +52,7 @@ _PLACE_WORDS = re.compile(r"[0-9０-９]|[一二三四五六七八九十]+(号|�
 _TELLING_WORDS = re.compile(r"[不没别太很都还又也才真挺吗呢吧啊]|他们|我们|你们|一直|总是|经常|天天|好几|就是|那个|这个|什么|怎么|啥|谁|多久|何时|几时|能不能|"
                             r"可不可以|来人|修|管|处理|解决|赶紧|快点|麻烦|帮忙|帮我|的$|了$")
 _DONT_KNOW = re.compile(r"^(我)?(也)?(不知道|不清楚|不太清楚|说不清|说不好|记不清|不记得)")  # as 「跳过」
+_BUILDING_WORDS = re.compile(r"[0-9０-９一二三四五六七八九十]+(号楼|号|栋|幢|单元|楼)")
 PLACE_TEXT_MAX = 30  # characters: longer is a description, not a place
 PLACE_NAME_MAX = 12  # a short answer with no place word and nothing that tells is taken as a place name (火星基地)
 ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
@@ -117,11 +119,13 @@ def _more_of_the_report(turn: Turn) -> bool:
 
 def _a_place(text: str) -> bool:
     """An answer to 「在哪里」 that reads as a place: a place word in it (「东门」, 「3栋后面」, 「地下车库」), or a short
-    name with nothing that tells a story (「火星基地」; not 「他们不管事」, 「晚上黑漆漆的」)."""
+    name (「火星基地」) — with nothing that tells a story (not 「他们不管事」, 「晚上黑漆漆的老人都不敢出门」)."""
     said = _PUNCT.sub("", text)
     if not 0 < len(said) <= PLACE_TEXT_MAX:
         return False
-    return bool(_PLACE_WORDS.search(said)) or (len(said) <= PLACE_NAME_MAX and not _TELLING_WORDS.search(said))
+    if _TELLING_WORDS.search(said):  # 「晚上黑漆漆的老人都不敢出门」 has a 门 too: telling wins, unless a building is
+        return bool(_BUILDING_WORDS.search(said))  # named outright (「3号楼后面那个」)
+    return bool(_PLACE_WORDS.search(said)) or len(said) <= PLACE_NAME_MAX
 
 
 def _short(text: str, size: int = 15) -> str:
@@ -172,6 +176,12 @@ def _place_of(turn: Turn, text: str) -> dict[str, Any] | None:
     return None
 
 
+def _building_place(turn: Turn, text: str) -> dict[str, Any] | None:
+    """Only a building named in the text (not the resident's own)."""
+    building = org.building_named(session=turn.session, text=text, community_id=_community(turn, _resident(turn)))
+    return {"building_id": building.id, "grid_id": building.grid_id, "unit": org.parse_unit(text)} if building else None
+
+
 def _location_place(turn: Turn) -> dict[str, Any] | None:
     loc = turn.inbound.location
     if loc is None:
@@ -200,6 +210,19 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification) -> Reply:
     return _placed(turn, draft)
 
 
+def start_at_building(turn: Turn, building) -> Reply:  # noqa: ANN001
+    """「3号楼」 alone with nothing open: a place with nothing said about it yet. Ask what the matter is there; the
+    next message is the report, with the place already known."""
+    draft: dict[str, Any] = {"kind": "complaint", "kind_from_text": True, "text": "", "attachments": [], "tries": 0,
+                             "announced": True,
+                             "building_id": building.id, "grid_id": building.grid_id,
+                             "unit": org.parse_unit(turn.text), "where_done": True}
+    _drop_paused(turn)
+    _set(turn, WHAT, **draft)
+    place = org.place_label(session=turn.session, grid_id=None, building_id=building.id) + (draft["unit"] or "")
+    return Reply(text=ASK_WHAT_AT.format(place=place), meta={"intake": "what"})
+
+
 def _announcement_only(text: str) -> bool:
     return bool(_ANNOUNCEMENT.match(_PUNCT.sub("", text)))
 
@@ -207,10 +230,11 @@ def _announcement_only(text: str) -> bool:
 def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     """With the report's text known: take its place from it (or the resident's address), then ask what is missing."""
     text, kind = draft["text"], draft["kind"]
-    place = _place_of(turn, text)
+    # a place said before the report (「3号楼」, then the problem) stands unless the report names another building
+    place = _place_of(turn, text) if not draft.get("building_id") else _building_place(turn, text)
     if place:
         draft.update(place, where_done=True)
-    elif kind == "suggestion":
+    if kind == "suggestion" and not place and not draft.get("building_id"):
         resident = _resident(turn)
         draft.update(grid_id=resident.grid_id if resident else None, where_done=True, photo_done=True)
     return _next(turn, draft)
@@ -356,6 +380,8 @@ class Intake:
             c = turn.classification
             draft.update(text=turn.text, category=c.category, department=c.department,
                          urgency=c.urgency or "normal", sla=c.sla, announced=False)
+            if draft.get("kind_from_text") and c.intent in ("complaint", "service_request", "suggestion"):
+                draft["kind"] = c.intent  # only a place was said before: the report says what kind it is
             return _placed(turn, draft)
         if match == "image":
             ib = turn.inbound
@@ -412,7 +438,10 @@ class Intake:
         building = org.building_named(session=turn.session, text=turn.text,
                                      community_id=_community(turn, _resident(turn)))
         c = turn.classification
-        reporting = c.intent in ("complaint", "service_request") and (c.category or c.confidence >= 0.6)
+        # more about the problem: a complaint or request cue fired (坏了, 没人管); a category alone is no cue, as
+        # 「南门停车场」 names one (停车) and is a place
+        cue = any(e.get("intent") in ("complaint", "service_request") for e in c.evidence or ())
+        reporting = c.intent in ("complaint", "service_request") and (cue or (c.confidence >= 0.6 and not c.category))
         if building is None and not reporting and _a_place(turn.text):
             # 「东门」, 「地下车库」: a place in words, not a building on file. Kept as said (the grid worker places
             # it at 初审); the grid is the resident's own if they are bound, else the community's queue decides

@@ -220,9 +220,10 @@ def test_a_flow_left_alone_for_hours_lapses(org, chat):
     conv = org.session.execute(select(Conversation)).scalar_one()
     flow = conv.data["flow"]
     conv.data = {**conv.data, "flow": {**flow, "since": "2020-01-01T00:00:00+00:00"}}
-    assert "照片" not in chat.say("3号楼")
+    reply = chat.say("3号楼")  # not the old report's place: a place alone, asked what the matter is there
+    assert "照片" not in reply and "请说说那里有什么问题" in reply
     org.session.refresh(conv)
-    assert not (conv.state or "").startswith("intake") and chat.tickets() == []
+    assert "楼道灯" not in str(conv.data["flow"]) and chat.tickets() == []
 
 
 def test_a_report_worded_as_a_question_is_offered_a_ticket_not_a_dead_end(org, chat):
@@ -499,3 +500,30 @@ def test_hurrying_an_open_ticket_notes_it_tells_the_grid_once_a_day_and_opens_no
 
 def test_hurrying_with_no_open_ticket_is_read_as_usual(org, chat):
     assert "已为您催办" not in chat.say("能快点吗")
+
+
+def test_a_building_alone_asks_what_the_matter_is_there_and_files_the_next_message_at_it(org, chat):
+    chat.say("绑定 5号楼1单元")
+    chat.say("确认")  # the resident lives elsewhere: the building they name is where the problem is
+    asked = chat.say("3号楼")
+    assert "3号楼" in asked and "请说说那里有什么问题" in asked
+    assert "照片" in chat.say("楼道灯坏了好几天了")  # the place is known: only the photo is asked
+    assert "3号楼" in chat.say("跳过")
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert (t.building_id, t.kind, t.text) == (org.building("3号楼").id, "service_request", "楼道灯坏了好几天了")
+
+
+def test_confirm_or_skip_with_nothing_open_says_so_and_goodbye_is_answered(org, chat):
+    for word in ("确认", "跳过"):
+        assert "现在没有待确认的事项" in chat.say(word)
+    assert chat.say("再见") == texts.ACK and chat.say("88") == texts.ACK
+    assert chat.tickets() == []
+
+
+def test_a_place_that_names_a_category_is_still_the_place(org, chat):
+    chat.say("充电桩坏了")
+    assert "照片" in chat.say("南门停车场")  # 停车 is a category, not a complaint: the answer is where
+    assert "地点：南门停车场" in chat.say("跳过")
+    number = chat.say("确认").split("编号 ")[1].split("。")[0]
+    assert number in chat.say(number)  # the ticket number alone is a status query
