@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,6 +81,11 @@ def answer(turn: Turn, text: str) -> Reply:
     asked, follows = _with_topic(turn, text)
     match = service.ask(turn.session, asked, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
                         today=turn.today)
+    if follows and follows.get("code") and match.menu_codes == [follows["code"]]:
+        # the one entry offered is the one just answered (「怎么报名」 after 「社区有老年大学吗？」): a menu of it alone
+        # asks the resident to pick what they already read, so it is said again, named
+        match = replace(match, outcome="answer", code=follows["code"])
+        service.record_hit(turn.session, code=match.code)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")

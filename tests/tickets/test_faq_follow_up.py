@@ -133,3 +133,10 @@ def test_whether_my_family_qualifies_and_how_to_collect_are_follow_ups(org, chat
     assert "您是想问" in chat.say("失业了能领什么")
     claim = chat.say("怎么领")
     assert "失业保险金" in claim and last_meta(org)["faq_outcome"] == "answer"
+
+
+def test_a_follow_up_whose_only_candidate_is_the_entry_just_answered_gets_it_again_not_a_menu_of_one(org, chat):
+    assert "老年学校" in chat.say("有没有老年大学")
+    again = chat.say("怎么报名")  # the demo FAQ has nothing more on it: the answer again, named, not 「您是想问：1.」
+    assert again.startswith("关于「") and "老年学校" in again and "您是想问" not in again
+    assert last_meta(org)["faq_outcome"] == "answer"
