@@ -104,7 +104,9 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
     return Reply(text=texts.URGED.format(
         number=ticket.number, text=short[:20] + ("…" if len(short) > 20 else ""),
         status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
-        handler=tickets.handler_name(session=turn.session, ticket=ticket), deadline=_deadline(turn, ticket)),
+        handler=(tickets.handler_name(session=turn.session, ticket=ticket)
+                 if ticket.handler_id or ticket.department_id else "待派单"),
+        deadline=_deadline(turn, ticket).replace("｜", "，")),
         meta={"urged": ticket.number})
 
 

@@ -489,7 +489,7 @@ def test_hurrying_an_open_ticket_notes_it_tells_the_grid_once_a_day_and_opens_no
     pushed = lambda: org.session.execute(  # noqa: E731
         select(func.count()).select_from(Outbox).where(Outbox.payload["text"].as_string().contains("居民催办"))).scalar()
     reply = chat.say("什么时候来修")  # used to open a new report and ask where
-    assert reply.startswith(f"已为您催办：{t.number}「暖气不热」") and "时限" in reply
+    assert reply.startswith(f"已为您催办：{t.number}「暖气不热」") and "处理人：待派单，时限" in reply
     assert "已为您催办" in chat.say("能快点吗") and len(chat.tickets()) == 1
     urges = org.session.execute(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
                                                           TicketEvent.action == "urge")).scalars().all()
