@@ -213,8 +213,10 @@ class IntentRoute:
         rejected = faq.rejected_answer(turn)
         if rejected is not None:  # 「不对」 right after an answer: it missed, staff are told which question
             return faq.answer_rejected(turn, rejected)
+        from bot.tickets.intake import bare_number
+
         word = _PUNCT.sub("", turn.text)
-        if word.isdigit() and len(word) <= 2 and word != "88":  # 「2」 with nothing waiting (88 is goodbye)
+        if bare_number(word) and word != "88":  # 「2」 with nothing waiting (88 is goodbye)
             return Reply(text=texts.NUMBER_ALONE)
         if word in NOTHING_TO_CONFIRM_WORDS:  # 「确认」/「跳过」 with no report open or kept
             return Reply(text=texts.NOTHING_TO_CONFIRM)

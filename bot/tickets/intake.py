@@ -103,7 +103,7 @@ def _a_new_message(turn: Turn) -> bool:
     return turn.state != WHERE or org.building_named(session=turn.session, text=turn.text) is None
 
 
-def _bare_number(word: str) -> bool:
+def bare_number(word: str) -> bool:
     """「2」, 「１」: a reply meant for a numbered menu (one or two digits and nothing else)."""
     return word.isdigit() and len(word) <= 2
 
@@ -165,21 +165,15 @@ def _community(turn: Turn, resident) -> int | None:
     return org.community_of_grid(session=turn.session, grid_id=resident.grid_id) if resident else None
 
 
-def _place_of(turn: Turn, text: str) -> dict[str, Any] | None:
-    """A building named in the text, else the resident's bound building."""
+def _place_of(turn: Turn, text: str, *, own: bool = True) -> dict[str, Any] | None:
+    """A building named in the text, else (`own`) the resident's bound building."""
     resident = _resident(turn)
     building = org.building_named(session=turn.session, text=text, community_id=_community(turn, resident))
     if building:
         return {"building_id": building.id, "grid_id": building.grid_id, "unit": org.parse_unit(text)}
-    if resident and resident.building_id:
+    if own and resident and resident.building_id:
         return {"building_id": resident.building_id, "grid_id": resident.grid_id, "unit": resident.unit}
     return None
-
-
-def _building_place(turn: Turn, text: str) -> dict[str, Any] | None:
-    """Only a building named in the text (not the resident's own)."""
-    building = org.building_named(session=turn.session, text=text, community_id=_community(turn, _resident(turn)))
-    return {"building_id": building.id, "grid_id": building.grid_id, "unit": org.parse_unit(text)} if building else None
 
 
 def _location_place(turn: Turn) -> dict[str, Any] | None:
@@ -231,7 +225,7 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     """With the report's text known: take its place from it (or the resident's address), then ask what is missing."""
     text, kind = draft["text"], draft["kind"]
     # a place said before the report (「3号楼」, then the problem) stands unless the report names another building
-    place = _place_of(turn, text) if not draft.get("building_id") else _building_place(turn, text)
+    place = _place_of(turn, text, own=not draft.get("building_id"))
     if place:
         draft.update(place, where_done=True)
     if kind == "suggestion" and not place and not draft.get("building_id"):
@@ -336,7 +330,7 @@ class Intake:
         if turn.state == CONFIRM:
             if word in YES:
                 return "yes"
-            if word in SKIP or _bare_number(word):  # nothing to add: the summary again, with what to reply
+            if word in SKIP or bare_number(word):  # nothing to add: the summary again, with what to reply
                 return "again"
             # more about the same problem (「我家天花板都泡了」) is added to it; anything else leaves, and is told
             # the report was not filed
@@ -431,7 +425,7 @@ class Intake:
             resident = _resident(turn)
             draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
             return _next(turn, draft)
-        if _bare_number(_word(turn.text)):  # 「2」: an answer to some menu, not a place (nor more about the problem)
+        if bare_number(_word(turn.text)):  # 「2」: an answer to some menu, not a place (nor more about the problem)
             draft["tries"] = draft.get("tries", 0) + 1
             _set(turn, WHERE, **draft)
             return Reply(text=NUMBER_WHERE, meta={"intake": "where"})
