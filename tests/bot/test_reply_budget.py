@@ -44,8 +44,10 @@ def test_past_the_budget_the_gateway_answers_success_and_the_reply_goes_to_the_o
         started = time.monotonic()
         xml = message_xml(Content="你好", msg_id="5001", user="oPatient")
         r = platform.post(xml)
-        assert r.text == "success" and time.monotonic() - started < 0.5
-        deadline = time.monotonic() + 5
+        # "success" (not the reply) is the proof the gateway stopped waiting; the bound is loose because the
+        # worker first warms up (jieba, the FAQ index), which on a loaded 2-core CI machine takes seconds
+        assert r.text == "success" and time.monotonic() - started < 3
+        deadline = time.monotonic() + 60  # a bound on the wait, not a timing target: the loop ends at the first row
         rows = []
         while time.monotonic() < deadline and not rows:
             time.sleep(0.05)
