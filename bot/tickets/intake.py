@@ -28,6 +28,15 @@ CONFIRM_KEPT = {"确认", "提交", "确定", "确认提交"}  # said with a rep
 DROP_KEPT = {"取消", "取消登记", "放弃", "放弃登记", "不登记了", "不用登记了", "不要登记了", "不登记", "不用登记"}
 PAUSED = "paused_intake"  # conversation.data key: the report left part-way, kept for FLOW_TTL["intake"]
 ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿名建议"}
+# 「我想匿名反映个事」, 「我要匿名举报楼下群租」, 「物业乱收费，我想匿名反映一下」: the wish to stay unnamed, said
+# anywhere in the message; what is left once it is taken out is the opinion (or nothing, or a question about it)
+_ANON_WISH = re.compile(
+    r"(我|我们|本人)?(?P<want>想|要|希望|可以|能|能不能|可不可以)?(在连心树|通过连心树|用连心树)?(上|里)?"
+    r"(?P<anon>匿名|不具名|不留名)(地|的)?(向|跟|给|和)?(社区|你们|领导|政府)?"
+    r"(?P<verb>反映|举报|投诉|提|说|说说|讲|讲讲|建议|提出|留言|发表|提意见|提建议|写)?"
+    r"(一下|下|个|一个|几个|点|一点|条|一条|些|一些)?(建议|意见|问题|情况|事|事情|事儿|诉求)?"
+    r"(可以吗|行吗|吗|么|呢|吧)?")
+ANON_FILLER = re.compile(r"^(你好|您好|领导好|在吗|请问)?(可以吗|行吗|吗|么|呢|吧)?$")
 WHERE_TRIES = 2
 FLOW_TTL = {"intake": timedelta(hours=2), "bind": timedelta(hours=2), "anonymous": timedelta(hours=24)}
 
@@ -80,6 +89,8 @@ BIND_FAR = "没能根据位置找到附近的楼栋，请直接回复楼栋名�
 ANON_ASK = ("「连心树」匿名意见：请在下一条消息写下您的意见或建议。我们不会记录您的身份，"
             "工作人员看不到是谁发的（匿名意见不能查询进度）。回复「取消」放弃。")
 ANON_DONE = "已匿名提交，感谢您的意见！"
+ANON_DONE_AT_ONCE = ("已按您的意思匿名提交，感谢您的意见！我们不会记录您的身份（匿名意见不能查询进度）。"
+                     "需要上门处理、跟踪进度的事，请不提「匿名」直接告诉我，我来为您登记。")
 REDACT = {"redact": True}  # engine._log and the processor must keep nothing of this turn that names the sender
 
 
@@ -584,6 +595,26 @@ class Binding:
 
 # ---- 连心树 ---------------------------------------------------------------------------------------------
 
+def _anonymous_wish(text: str) -> str | None:
+    """A message that asks to stay unnamed: "entry" (the wish alone, or a question about it: the entry text says
+    what anonymity means), "opinion" (the wish and what it is about, submitted at once: the resident said it should
+    not carry their name, so it is never held in their conversation), or None (no such wish; an emergency or a
+    police matter, which must reach their own fast path whatever was asked)."""
+    # the wish is said by a verb or a 想/要 (「收到一条匿名短信」 is about a message someone else did not sign)
+    found = next((m for m in _ANON_WISH.finditer(text) if m["anon"] and (m["want"] or m["verb"])), None)
+    if found is None:
+        return None
+    rest = _word(text[:found.start()] + text[found.end():])
+    if ANON_FILLER.match(rest):
+        return "entry"
+    import intents  # the pure classifier: the turn's own classification would be logged with the sender
+
+    intent = intents.classify(rest).intent
+    if intent in ("emergency", "police"):
+        return None
+    return "opinion" if intent in ("complaint", "service_request", "suggestion") else "entry"
+
+
 class AnonymousOpinion:
     """「连心树」 then the opinion: stored with no sender; every reply says REDACT so nothing logs who sent it."""
 
@@ -600,7 +631,8 @@ class AnonymousOpinion:
             return "entry"
         if open_flow:
             return "cancel" if word in NO else "opinion"
-        return None
+        wish = _anonymous_wish(turn.text)
+        return "at_once" if wish == "opinion" else wish
 
     def handle(self, turn: Turn, match: str) -> Reply:
         if match == "pass":
@@ -617,4 +649,4 @@ class AnonymousOpinion:
         tickets.submit_opinion(session=turn.session, text=turn.text, community_id=_community(turn, resident),
                                category=intents.classify(turn.text).category,
                                today=turn.today)
-        return Reply(text=ANON_DONE, meta=REDACT)
+        return Reply(text=ANON_DONE_AT_ONCE if match == "at_once" else ANON_DONE, meta=REDACT)

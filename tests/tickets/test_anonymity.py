@@ -87,3 +87,31 @@ def test_a_late_anonymous_reply_leaves_no_outbox_row_naming_the_sender(org, db_u
     org.session.commit()
     assert org.session.execute(select(AnonymousOpinion)).first()
     assert org.session.execute(select(Outbox).where(Outbox.recipient == OPENID)).first() is None
+
+
+@pytest.mark.parametrize("said", ["我要匿名举报楼下有人群租", "物业乱收停车费，我想匿名反映一下", "匿名提个建议：小区多装几个充电桩"])
+def test_asking_for_anonymity_with_the_opinion_in_the_same_message_submits_it_with_no_sender(org, safe, said):
+    chat = Chat(safe, org.session, user=OPENID)
+    chat.say("查询")
+    before = where_found(org.session, OPENID)
+    reply = chat.say(said)
+    assert "匿名提交" in reply and "登记" in reply  # and it says how to have something followed up instead
+    assert where_found(org.session, said) == {("anonymous_opinion", "text")}  # no ticket, no log, no conversation
+    assert where_found(org.session, OPENID) == before
+    assert chat.tickets() == []
+
+
+def test_the_wish_alone_or_a_question_about_it_opens_the_anonymous_flow(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    assert "不会记录您的身份" in chat.say("我想匿名反映个事")
+    assert "匿名提交" in chat.say("物业乱收停车费")
+    assert "不会记录您的身份" in chat.say("匿名反映会被别人知道吗")
+    assert "取消" in chat.say("取消")
+    assert [row.text for row in org.session.execute(select(AnonymousOpinion)).scalars()] == ["物业乱收停车费"]
+
+
+def test_an_anonymous_police_matter_still_goes_to_110_and_someone_elses_anonymous_text_is_no_wish(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    assert "110" in chat.say("我想匿名举报有人在小区里吸毒")
+    assert "匿名提交" not in chat.say("收到一条匿名短信说我中奖了")
+    assert org.session.execute(select(AnonymousOpinion)).scalars().all() == []
