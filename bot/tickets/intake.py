@@ -19,6 +19,9 @@ _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 YES = {"确认", "是", "是的", "对", "对的", "好", "好的", "好嘞", "好滴", "提交", "确定", "确认提交", "可以", "可以的", "嗯",
        "嗯嗯", "行", "行吧", "中", "没问题", "ok", "yes"}  # 中: Henan's 好
 NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出"}
+# ... and said in more words: 「算了不用了」, 「那算了吧」, 「没事了，不麻烦了」 (these were added to the report as 补充)
+_NO_SAID = re.compile(r"^(那|那就|还是|哦|噢|嗯)?((算了|不用了|不要了|不报了|不反映了|不登记了|不用登记了|没事了|不麻烦了|"
+                      r"取消|取消吧|放弃|不弄了|不修了)(吧|啦|哈)?)+(谢谢|谢谢你|谢谢啦|谢了)?$")
 SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
@@ -331,7 +334,7 @@ class Intake:
         word = _word(turn.text)
         if word in ESCAPES:
             return "escape"  # 人工, 查询 …: the flow is left, the command runs
-        if word in NO:
+        if word in NO or _NO_SAID.match(word):
             return "cancel"
         if turn.state == WHAT:  # what the report is: anything but a command or a confident question
             c = turn.classification

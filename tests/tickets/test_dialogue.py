@@ -111,6 +111,14 @@ def test_cancel_stores_nothing(org, chat):
     assert chat.tickets() == []
 
 
+@pytest.mark.parametrize("said", ["算了不用了", "那算了吧", "没事了，不麻烦了", "不用了谢谢"])
+def test_giving_up_in_more_words_cancels_rather_than_adding_to_the_report(org, chat, said):
+    chat.say("小区垃圾没人清运")
+    assert "没有登记" in chat.say(said)
+    assert "垃圾" not in chat.say("跳过")  # nothing of it is left waiting for an answer
+    assert chat.tickets() == []
+
+
 def test_more_about_the_problem_while_asked_where_is_kept_and_the_place_asked_again(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     more = chat.say("晚上黑漆漆的老人都不敢出门")
