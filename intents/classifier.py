@@ -353,6 +353,9 @@ class Classifier:
             if matched["urgent"] and acting:
                 evidence.append({"rule": "urgency.high", "keyword": matched["urgent"][0], "weight": 1.0})
         handler = category.handler_type if category else ("department" if department else "grid")
+        if intent not in ("emergency", "police") and (advice := self.settings.get("advice")):
+            extra.setdefault("advice", next((advice[rule.id] for rule in matched["rules"]
+                                             if rule.id in advice and rule.counts_for(len(text))), None))
         full_scores = {name: 0.0 for name in ("question", "service_request", "complaint", "suggestion", "emergency",
                                               "police", "greeting", "thanks", "human", "status_query", "unknown")}
         full_scores.update({k: round_to(v, 4) for k, v in scores.items()})

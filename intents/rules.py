@@ -180,7 +180,16 @@ def load_rules(directory: str | Path) -> RuleSet:
     for key in replies:
         if key not in known:
             raise RuleError(f"{intents_file}: replies.{key}: not an intent or a rule id")
-    settings = {**settings, "replies": replies, "clarify": data.get("clarify") or {},
+    advice = data.get("advice") or {}
+    if not isinstance(advice, dict) or not all(isinstance(v, str) and v.strip() for v in advice.values()):
+        raise RuleError(f"{intents_file}: 'advice' must map a rule id to a non-empty text")
+    fast = {r.id for r in rules if r.intent in ("emergency", "police")}
+    for key in advice:
+        if key not in {r.id for r in rules}:
+            raise RuleError(f"{intents_file}: advice.{key}: not a rule id")
+        if key in fast:
+            raise RuleError(f"{intents_file}: advice.{key}: an emergency or police rule has its reply under 'replies'")
+    settings = {**settings, "replies": replies, "advice": advice, "clarify": data.get("clarify") or {},
                 "high_urgency": _strings(data.get("high_urgency"), f"{intents_file}: high_urgency"),
                 "negators": tuple(settings.get("negators") or ())}
     categories, departments = _parse_taxonomy(_load_yaml(taxonomy_file), taxonomy_file)

@@ -56,6 +56,7 @@ class Classification:
     clarifying_question: str | None = None
     safety_reply: str | None = None
     redirect_reply: str | None = None
+    advice: str | None = None  # what to do now, of a rule with `advice:` (被狗咬了: rinse, vaccine within 24 h)
 
     @property
     def sla_hours(self) -> int:

@@ -25,6 +25,7 @@ class Turn:
     conversation: Conversation
     now: datetime
     _classification: Any = field(default=None, repr=False)
+    _about_earlier: bool = field(default=False, repr=False)  # the verdict is of an earlier message (see about)
 
     @property
     def text(self) -> str:
@@ -50,6 +51,7 @@ class Turn:
         import intents
 
         self._classification = intents.classify(text.strip())
+        self._about_earlier = True
         return self._classification
 
     @property
@@ -109,7 +111,7 @@ class Dialogue:
             conversation.last_inbound_at = now
         turn = Turn(inbound=inbound, session=session, conversation=conversation, now=now)
         reply, handler_name = self._dispatch(turn)
-        reply = _fit(turn, reply)
+        reply = _fit(turn, _advised(turn, reply))
         rows = _log_rows(turn, reply, handler_name)
         if log_rows is not None:
             log_rows.extend(rows)
@@ -198,6 +200,17 @@ def write_conversations(session: Session, conversations: Conversations) -> None:
         connection.execute(_UPDATE_CONVERSATION, rows)
     for conversation in written:
         session.expunge(conversation)
+
+
+def _advised(turn: Turn, reply: Reply) -> Reply:
+    """What to do at once (被狗咬了: rinse the wound, vaccine within 24 h), put before whatever the handler answered —
+    a clarifying question, the intake's first question, an FAQ answer — when this very message fired a rule with
+    `advice` (not a choice that answers an earlier message, which had it already)."""
+    c = turn._classification
+    advice = getattr(c, "advice", None)
+    if not advice or turn._about_earlier or not reply.text or advice in reply.text or reply.meta.get("redact"):
+        return reply
+    return Reply(text=f"{advice}\n{reply.text}", articles=reply.articles, meta=reply.meta)
 
 
 def _fit(turn: Turn, reply: Reply) -> Reply:

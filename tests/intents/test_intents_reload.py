@@ -62,6 +62,8 @@ def test_broken_rule_file_keeps_previous_rules_and_names_the_problem(rules_copy:
     ("taxonomy.yaml", "sla: utility,", "sla: tomorrow,", "sla must be one of"),
     ("intents.yaml", "rules:\n", "rules: [\n", "not valid YAML"),
     ("intents.yaml", "  emergency.missing:", "  emergency.lost:", "replies.emergency.lost: not an intent or a rule id"),
+    ("intents.yaml", "  complaint.dog_bite: \"", "  complaint.dogbite: \"", "advice.complaint.dogbite: not a rule id"),
+    ("intents.yaml", "  complaint.dog_bite: \"", "  emergency.gas: \"", "advice.emergency.gas: an emergency or police rule"),
 ])
 def test_load_rules_reports_file_and_problem(rules_copy: Path, filename: str, old: str, new: str, message: str) -> None:
     _edit(rules_copy / filename, old, new)

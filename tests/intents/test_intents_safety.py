@@ -8,6 +8,8 @@ import intents
 
 EMERGENCIES = ["楼下有煤气味，好大", "电梯困人了", "快来人啊着火了", "老人晕倒了", "天然气泄漏了赶紧来",
                "您好 请问 楼道冒烟了怎么办", "有人被困电梯里了"]
+ALONE_UNSEEN = ["我家隔壁的独居老人好几天没见出门了", "隔壁老人好几天没动静了", "对门的老太太一个人住，电话一直打不通",
+                "楼上空巢老人这两天没下楼"]
 POLICE = ["有人打架了", "我被诈骗了怎么办", "家里被盗了", "门口有人抢劫", "请问我被骗了钱怎么办"]
 
 
@@ -16,6 +18,30 @@ def test_emergency_is_never_routed_as_a_question(text: str) -> None:
     result = intents.classify(text)
     assert result.intent == "emergency", result.evidence
     assert result.urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", ALONE_UNSEEN)
+def test_an_elder_living_alone_not_seen_for_days_is_an_emergency_with_its_own_advice(text: str) -> None:
+    result = intents.classify(text)
+    assert (result.intent, result.urgency) == ("emergency", "emergency"), result.evidence
+    assert "110" in result.safety_reply and "敲门" in result.safety_reply and result.advice is None
+
+
+@pytest.mark.parametrize("text", ["希望社区多关心一下独居老人", "独居老人这几天没出门，是去女儿家了", "建议给独居老人装个呼叫器"])
+def test_caring_about_elders_alone_or_a_known_reason_raises_no_alarm(text: str) -> None:
+    assert intents.classify(text).intent != "emergency"
+
+
+@pytest.mark.parametrize("text", ["我被小区里的狗咬了", "孩子被狗咬了怎么办", "3号楼的狗咬人了没人管", "被邻居家的狗抓伤了"])
+def test_a_dog_bite_is_a_complaint_about_the_dog_that_carries_first_aid(text: str) -> None:
+    result = intents.classify(text)
+    assert (result.intent, result.category, result.urgency) == ("complaint", "犬只", "high"), result.evidence
+    assert "15 分钟" in result.advice and "24 小时" in result.advice
+
+
+@pytest.mark.parametrize("text", ["以前被狗咬过，现在看到狗就怕", "狗叫太吵了", "楼道灯坏了"])
+def test_no_advice_where_no_rule_with_advice_fired(text: str) -> None:
+    assert intents.classify(text).advice is None
 
 
 @pytest.mark.parametrize("text", POLICE)

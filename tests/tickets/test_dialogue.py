@@ -183,6 +183,25 @@ def test_an_emergency_is_an_urgent_ticket_with_an_alert_and_police_matters_never
     assert len(chat.tickets()) == 1
 
 
+def test_an_elder_alone_not_seen_for_days_is_an_urgent_ticket_with_an_alert_and_says_call_110(org, chat):
+    reply = chat.say("5号楼的独居老人好几天没见出门了")
+    assert "敲门" in reply and "110" in reply and "已记录" in reply
+    [t] = chat.tickets()
+    assert (t.kind, t.urgency) == ("emergency", "emergency")
+    assert org.session.execute(select(Outbox).where(Outbox.kind == "robot")).scalar_one().urgent
+
+
+def test_first_aid_for_a_dog_bite_comes_before_the_intake_question_and_only_once(org, chat):
+    first = chat.say("我被小区里的狗咬了")
+    advice, asked = first.split("\n", 1)
+    assert "冲洗伤口" in advice and "狂犬病疫苗" in advice and "在哪里" in asked
+    assert "冲洗伤口" not in chat.say("5号楼下面")
+    assert "冲洗伤口" not in chat.say("跳过")
+    assert "已记录" in chat.say("确认")
+    [t] = chat.tickets()
+    assert (t.category, t.urgency) == ("犬只", "high")
+
+
 def test_an_emergency_in_the_middle_of_an_intake_is_not_swallowed(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     assert "119" in chat.say("5号楼着火了")
