@@ -255,7 +255,10 @@ class IntentRoute:
         if intent == "greeting":
             return Reply(text="您好！" + texts.HELP)
         if intent == "thanks":
-            return Reply(text=texts.ACK if _rules_fired(c) == {"short.ack"} else texts.THANKS)
+            fired = _rules_fired(c)
+            if "short.praise" in fired:
+                return routes.pass_on_praise(turn)
+            return Reply(text=texts.ACK if fired == {"short.ack"} else texts.THANKS)
         if intent == "human":
             return routes.start_handoff(turn, "居民要求人工")
         if intent == "status_query":

@@ -110,6 +110,17 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
         meta={"urged": ticket.number})
 
 
+def pass_on_praise(turn: Turn) -> Reply:
+    """Praise for someone's work goes to the grid group (the bound resident's grid, else their latest ticket's)."""
+    from bot.org import service as org
+
+    place = org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+    where = tickets.pass_on_praise(session=turn.session, resident=turn.inbound.user_id,
+                                   grid_id=place.grid_id if place else None, text=turn.text,
+                                   key=turn.inbound.dedupe_key, now=turn.now)
+    return Reply(text=texts.PRAISED[where], meta={"praise": where})
+
+
 def open_ticket(turn: Turn, *, kind: str, text: str, classification) -> Reply:
     """A complaint, request or suggestion: ask what is missing (where, a photo), then confirm, then record."""
     from bot.tickets.intake import start_intake

@@ -618,6 +618,21 @@ def urge(*, session: Session, ticket: Ticket, text: str, now: datetime | None = 
     return ev
 
 
+def pass_on_praise(*, session: Session, resident: str, grid_id: int | None, text: str, key: str,
+                   now: datetime | None = None) -> str:
+    """「网格员小王服务很好，表扬一下」: a line in the grid group of the resident's bound place, else of their latest
+    ticket, else the street group, so the praise reaches the people it is about. Returns "grid" or "street".
+    `key` (the message's dedupe key) makes a retried message one line."""
+    now = now or utcnow()
+    if grid_id is None:
+        grid_id = session.execute(select(Ticket.grid_id).where(Ticket.resident == resident, Ticket.grid_id.is_not(None))
+                                  .order_by(Ticket.id.desc()).limit(1)).scalar()
+    recipient = f"grid:{grid_id}" if grid_id else "street"
+    enqueue(session=session, key=f"praise:{key}", kind="robot", channel="wecom", recipient=recipient,
+            payload={"msgtype": "text", "text": f"【居民表扬】「{text.strip()[:80]}」"}, not_before=now)
+    return "grid" if grid_id else "street"
+
+
 # ---- residents' view and JSON -------------------------------------------------------------------------
 
 _TICKETS_OF_RESIDENT = (select(Ticket).where(Ticket.resident == bindparam("resident"))

@@ -223,6 +223,19 @@ def test_binding_an_address_by_name_and_by_location(org, chat):
     assert count == 5  # the four demo residents and this one
 
 
+def test_praise_for_someones_work_is_passed_on_to_the_grid_group(org, chat):
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    assert "网格工作群" in bound.say("网格员小王服务很好，表扬一下")
+    assert "街道" in chat.say("给物业师傅点个赞")  # not bound, no ticket: the street group
+    rows = org.session.execute(select(Outbox).where(Outbox.kind == "robot").order_by(Outbox.id)).scalars().all()
+    assert [(r.recipient, r.payload["text"]) for r in rows] == [
+        (f"grid:{org.grid('G02').id}", "【居民表扬】「网格员小王服务很好，表扬一下」"), ("street", "【居民表扬】「给物业师傅点个赞」")]
+    assert "表扬" not in chat.say("网格员态度很差")
+    assert chat.tickets() == []
+
+
 def test_status_with_no_tickets(chat):
     assert "还没有提交过" in chat.say("查询")
 
