@@ -65,6 +65,12 @@ _TELLING_WORDS = re.compile(r"[不没别太很都还又也才真挺吗呢吧啊]
                             r"可不可以|来人|修|管|处理|解决|赶紧|快点|麻烦|帮忙|帮我|的$|了$")
 _DONT_KNOW = re.compile(r"^(我)?(也)?(不知道|不清楚|不太清楚|说不清|说不好|记不清|不记得)")  # as 「跳过」
 _BUILDING_WORDS = re.compile(r"[0-9０-９一二三四五六七八九十]+(号楼|号|栋|幢|单元|楼)")
+# a shared place of the estate named in a report: the bound resident's own building is then not where it is
+# (「我家门口」, 「楼门口」 are at it)
+_PUBLIC_PLACE = re.compile(r"(小区|社区|院子)?(?<![家户室楼栋元])(大门口|大门|门口|[东西南北正后侧]门口?)|(小区|社区)?(中心)?广场|地下车库|地下室|车库|停车场|"
+                           r"小区花园|花园|公园|健身区|健身器材|篮球场|羽毛球场|活动室|菜市场|菜场|马路(边|上|对面)?|路口|路边|"
+                           r"人行道|公交站|垃圾站|垃圾房|垃圾桶|垃圾箱|河边|湖边|绿化带|草坪|空地|围墙|外墙|小区(里|内|里面)|院子里|"
+                           r"(小区|社区)(周边|附近|外面)")
 PLACE_TEXT_MAX = 30  # characters: longer is a description, not a place
 PLACE_NAME_MAX = 12  # a short answer with no place word and nothing that tells is taken as a place name (火星基地)
 ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
@@ -186,6 +192,9 @@ def _place_of(turn: Turn, text: str, *, own: bool = True) -> dict[str, Any] | No
     if building:
         return {"building_id": building.id, "grid_id": building.grid_id, "unit": org.parse_unit(text)}
     if own and resident and resident.building_id:
+        public = _PUBLIC_PLACE.search(text)
+        if public:  # 「小区门口有人乱摆摊」 is not at the sender's door: their grid, and the place as they said it
+            return {"grid_id": resident.grid_id, "location": {"label": public.group(0)}}
         return {"building_id": resident.building_id, "grid_id": resident.grid_id, "unit": resident.unit}
     return None
 

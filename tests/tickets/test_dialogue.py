@@ -90,6 +90,22 @@ def test_a_building_in_the_text_or_a_bound_address_skips_the_where_question(org,
     assert chat.tickets()[-1].building_id == org.building("6号楼").id
 
 
+def test_a_bound_residents_report_about_a_shared_place_is_not_filed_at_their_own_building(org, chat):
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    bound.say("小区门口有人乱摆摊")
+    summary = bound.say("跳过")
+    assert "小区门口" in summary and "6号楼" not in summary
+    bound.say("确认")
+    bound.say("我家门口的楼道灯坏了")  # at their door: their building
+    assert "6号楼" in bound.say("跳过")
+    bound.say("确认")
+    gate, door = chat.tickets()
+    assert (gate.building_id, gate.grid_id, gate.location["label"]) == (None, org.grid("G02").id, "小区门口")
+    assert door.building_id == org.building("6号楼").id
+
+
 def test_a_location_message_finds_the_nearest_buildings_grid(org, chat):
     b = org.building("17号楼")
     chat.say("我要投诉，楼道灯坏了好几天没人修")
