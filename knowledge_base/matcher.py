@@ -164,6 +164,7 @@ _ASPECT_IMPLIES = {"外地": ("条件",), "有效期": ("时限",), "进度": ("
 # Labels that name the resident's situation rather than the kind of answer: an entry about one is for residents
 # in it (丢了, 要改, 被退回), not for whoever asks where or how to get the thing.
 _SITUATIONS = frozenset({"遗失", "变更", "注销", "停发", "不通过"})
+SITUATIONS = _SITUATIONS  # for the dialogue, which reads a follow-up menu with them
 # A label the query may carry that entries answer under another name: "什么人能申请" fits 条件 and 对象 alike.
 _FITS = {"谁": frozenset({"条件", "对象"})}
 # Official framing that names no service (本市户籍人员申领…), and 社区, the place a community FAQ is set in (社区能开什么

@@ -81,9 +81,10 @@ def answer(turn: Turn, text: str) -> Reply:
     asked, follows = _with_topic(turn, text)
     match = service.ask(turn.session, asked, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
                         today=turn.today)
-    if follows and follows.get("code") and match.menu_codes == [follows["code"]]:
-        # the one entry offered is the one just answered (「怎么报名」 after 「社区有老年大学吗？」): a menu of it alone
-        # asks the resident to pick what they already read, so it is said again, named
+    if follows and follows.get("code") and _only_the_followed(turn, match.menu_codes, follows["code"], text):
+        # the one entry offered is the one just answered (「怎么报名」 after 「社区有老年大学吗？」), or it and entries for
+        # a situation the resident did not say (「需要带什么」 after 老年卡怎么办: not 老年卡丢了怎么补办): a menu asks
+        # the resident to pick what they already read, so it is said again, named
         match = replace(match, outcome="answer", code=follows["code"])
         service.record_hit(turn.session, code=match.code)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
@@ -103,6 +104,26 @@ def answer(turn: Turn, text: str) -> Reply:
         turn.set_state(Clarification.state, text=text, offer=True)
         return Reply(text=texts.REPORT_OFFER, meta={**meta, "report_offer": True})
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
+
+
+def _only_the_followed(turn: Turn, codes: list[str], followed: str, text: str) -> bool:
+    """The menu offers the entry the resident is following up on and, besides it, only entries about a situation
+    (遗失, 变更, 注销…) that neither the follow-up nor the followed entry says."""
+    if followed not in codes:
+        return False
+    from knowledge_base import service
+    from knowledge_base.matcher import SITUATIONS, aspects
+
+    said = aspects(text) & SITUATIONS
+    mine = service.get_entry(turn.session, code=followed)
+    if said or mine is None or aspects(mine.question) & SITUATIONS:
+        return len(codes) == 1
+    for code in codes:
+        if code != followed:
+            other = service.get_entry(turn.session, code=code)
+            if other is None or not aspects(other.question) & SITUATIONS:
+                return False
+    return True
 
 
 def answer_errand(turn: Turn, text: str) -> Reply | None:

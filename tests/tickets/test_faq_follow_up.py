@@ -140,3 +140,14 @@ def test_a_follow_up_whose_only_candidate_is_the_entry_just_answered_gets_it_aga
     again = chat.say("怎么报名")  # the demo FAQ has nothing more on it: the answer again, named, not 「您是想问：1.」
     assert again.startswith("关于「") and "老年学校" in again and "您是想问" not in again
     assert last_meta(org)["faq_outcome"] == "answer"
+
+
+def test_a_follow_up_menu_of_the_entry_just_answered_and_an_unsaid_situation_is_that_answer_again(org, chat):
+    """「需要带什么」 after 老年卡怎么办 offered it and 「老年卡丢了怎么补办？」: nobody said the card was lost."""
+    assert "老年优待卡" in chat.say("老年卡在哪里办")
+    code = last_meta(org)["faq"]
+    again = chat.say("需要带什么")
+    assert again.startswith("关于「老年卡怎么办？」") and "您是想问" not in again
+    assert last_meta(org)["faq"] == code and last_meta(org)["faq_outcome"] == "answer"
+    lost = chat.say("丢了怎么办")  # said lost: the other entry
+    assert "补办" in lost and "挂失" in lost
