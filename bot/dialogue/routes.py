@@ -12,6 +12,9 @@ from bot.models import Conversation
 from bot.tickets import service as tickets
 
 HANDOFF_ACK_EVERY = timedelta(minutes=10)
+HANDOFF_NUDGE_EVERY = timedelta(minutes=1)  # 「人呢」 is answered at most once a minute
+_NUDGE = re.compile(r"^(喂|哈喽|你好)?(人呢|有人吗|有人在吗|有没有人|在吗|在不在|还在吗|人在吗|怎么没人(回|理|说话|管)?|还没人(回|理)?|"
+                    r"怎么不(回|理人|说话)|回(复)?一下|理一下我|快点|等了好久|等半天了|等了半天)(啊|呀|呢|了)?[?？。!！.…]*$")
 
 
 def start_handoff(turn: Turn, reason: str) -> Reply:
@@ -32,12 +35,17 @@ def end_handoff(conv: Conversation) -> None:
 
 
 def acknowledge_waiting(turn: Turn) -> Reply:
-    """While a person handles the chat, say so at most once every ten minutes; otherwise stay quiet."""
+    """While a person handles the chat, say so at most once every ten minutes, and answer 「人呢」 at most once a
+    minute; otherwise stay quiet (staff answer from the inbox)."""
     data = turn.conversation.data or {}
     last = data.get("handoff_ack_at")
-    if last and turn.now - _parse(last) < HANDOFF_ACK_EVERY:
+    nudge = bool(_NUDGE.match((turn.text or "").replace(" ", "")))
+    if last and turn.now - _parse(last) < (HANDOFF_NUDGE_EVERY if nudge else HANDOFF_ACK_EVERY):
         return Reply(meta={"handoff": "waiting"})
     turn.conversation.data = {**data, "handoff_ack_at": turn.now.isoformat()}
+    if nudge:
+        return Reply(text=texts.HANDOFF_NUDGED.get(turn.conversation.handoff or "waiting", texts.HANDOFF_NUDGED["waiting"]),
+                     meta={"handoff": "waiting", "nudge": True})
     return Reply(text=texts.HANDOFF_WAITING, meta={"handoff": "waiting"})
 
 

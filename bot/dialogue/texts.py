@@ -18,6 +18,11 @@ NOTHING_TO_CONFIRM = "现在没有待确认的事项。需要反映问题，请�
 ACK = "好的。还有其他需要，随时告诉我。"  # a bare 「好」「嗯」「行」 with nothing open
 HANDOFF_STARTED = "已为您转接人工服务，工作人员会尽快回复您（工作时间 8:30–17:30）。回复「结束人工」可回到自动服务。"
 HANDOFF_WAITING = "您的消息已转给工作人员，请稍候。"
+# 「人呢」「在吗」 while waiting: an answer, not silence (the chat would look dead); which depends on whether a person
+# has taken the chat yet
+HANDOFF_NUDGED = {"waiting": "还在为您联系工作人员，请稍候（工作时间 8:30–17:30，之外的消息上班后回复）。"
+                             "着急的事可以直接把情况发过来，工作人员一接手就能看到；回复「结束人工」可回到自动服务。",
+                  "claimed": "工作人员已经看到您的消息，正在处理，请稍候。回复「结束人工」可回到自动服务。"}
 HANDOFF_ENDED = "已结束人工服务，有问题可以直接问我。"
 CANCELLED = "好的，已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的事项。"

@@ -583,3 +583,24 @@ def test_a_place_that_names_a_category_is_still_the_place(org, chat):
     assert "地点：南门停车场" in chat.say("跳过")
     number = chat.say("确认").split("编号 ")[1].split("。")[0]
     assert number in chat.say(number)  # the ticket number alone is a status query
+
+
+def test_while_waiting_for_staff_a_where_are_you_is_answered_at_most_once_a_minute(org, chat):
+    from datetime import datetime, timezone
+
+    def ack_minutes_ago(minutes: int, handoff: str | None = None) -> None:
+        conv = org.session.execute(select(Conversation).where(Conversation.user_id == "oResident001")).scalar_one()
+        at = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+        conv.data = {**conv.data, "handoff_ack_at": at.isoformat()}
+        if handoff:
+            conv.handoff = handoff
+        org.session.commit()
+
+    assert "转接人工" in chat.say("我要转人工")
+    assert chat.say("人呢") == ""  # just told: the start message said so
+    ack_minutes_ago(2)
+    assert chat.say("你们网格员电话多少") == ""  # an ordinary message waits for staff in quiet (10 minutes)
+    assert "还在为您联系工作人员" in chat.say("人呢？")
+    assert chat.say("在吗") == ""
+    ack_minutes_ago(2, handoff="claimed")
+    assert "已经看到您的消息" in chat.say("怎么没人回")
