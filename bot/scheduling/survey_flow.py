@@ -22,29 +22,65 @@ SORRY_REOPENED = "很抱歉没有让您满意。工单 {number} 已重新交办�
 THANKS = "感谢您的反馈！"
 
 
+_CN_DIGITS = str.maketrans("一二三四五", "12345")
+# what residents add around an answer: 「修好了，谢谢」, 「满意，辛苦了」, 「嗯，解决了」
+_AROUND = re.compile(r"^(嗯|嗯嗯|哦|对|是的|好的|已经)?|(谢谢|谢谢你们|谢谢啦|多谢|感谢|辛苦了|辛苦|麻烦了|啦|了|的|啊|哈|呀)*$")
+# said in words: 「修好了」, 「弄好了」, 「没问题了」 / 「还没修」, 「还是不亮」, 「又坏了」, 「没人来」
+_RESOLVED_SAID = re.compile(r"^(都|已经|已|早)?(解决|修好|弄好|处理好|搞定|好|通|亮|不漏|不吵)(了)?$|^(没问题|可以|行|ok)(了)?$")
+_UNRESOLVED_SAID = re.compile(r"(没|没有|未|还没|还没有)(解决|修好|修|弄好|处理|人来|来人|管|好)|还是(不|没|老样子|一样)|"
+                              r"又(坏|漏|不|堵|响)|还在(漏|响|吵|堵|滴)|根本没|没用|不行")
+# 「挺满意的」 5, 「还行」 4, 「一般般」 3, 「不太满意」 2, 「太差了」 1
+_SATISFACTION_SAID = ((re.compile(r"^(不太|不怎么|不是很|不大)满意"), 2), (re.compile(r"不满意|很差|太差|差评|极差|垃圾"), 1),
+                      (re.compile(r"^(挺|蛮|特别|十分|比较|很|非常|超级)?(满意|好评)"), 5),
+                      (re.compile(r"^(还行|还可以|可以|还不错|不错|挺好|很好|非常好|蛮好)"), 4),
+                      (re.compile(r"^(一般|一般般|马马虎虎|凑合|还凑合)"), 3))
+
+
 def _clean(text: str) -> str:
     return _PUNCT.sub("", text.translate(_FULLWIDTH))
 
 
+def _core(word: str) -> str:
+    """The answer without what is said around it (谢谢, 辛苦了, 嗯, 了)."""
+    return _AROUND.sub("", word) or word
+
+
 def parse_resolved(text: str) -> bool | None:
-    """「1」「已解决」「1 已解决」 → True, 「2」「未解决」 → False, anything else → None."""
+    """「1」「已解决」「1 已解决」「修好了，谢谢」 → True, 「2」「未解决」「还是不亮」「又坏了」 → False, else None."""
     word = _clean(text)
     if word in RESOLVED_WORDS:
         return RESOLVED_WORDS[word]
     if word[:1] in ("1", "2") and RESOLVED_WORDS.get(word[1:]) == (word[0] == "1"):
         return word[0] == "1"
+    core = _core(word).lower()
+    if core in RESOLVED_WORDS:
+        return RESOLVED_WORDS[core]
+    if _UNRESOLVED_SAID.search(core):
+        return False
+    if _RESOLVED_SAID.match(core):
+        return True
     return None
 
 
 def parse_satisfaction(text: str) -> int | None:
-    """1–5, or 满意 (5) / 基本满意 (3) / 不满意 (1)."""
+    """1–5 (五星, 4分), or 满意 (5) / 基本满意 (3) / 不满意 (1), and the same said in more words: 挺满意的 5, 还行 4,
+    一般般 3, 不太满意 2, 太差了 1."""
     word = _clean(text)
     if word in ("1", "2", "3", "4", "5"):
         return int(word)
-    for suffix in ("分", "星"):
-        if word.endswith(suffix) and word[:-1] in ("1", "2", "3", "4", "5"):
-            return int(word[:-1])
-    return SATISFACTION_WORDS.get(word)
+    digits = word.translate(_CN_DIGITS)
+    for suffix in ("分", "星", "颗星", "星好评"):
+        if digits.endswith(suffix) and digits[:-len(suffix)] in ("1", "2", "3", "4", "5"):
+            return int(digits[:-len(suffix)])
+    if word in SATISFACTION_WORDS:
+        return SATISFACTION_WORDS[word]
+    core = _core(word)
+    if core in SATISFACTION_WORDS:
+        return SATISFACTION_WORDS[core]
+    for pattern, score in _SATISFACTION_SAID:
+        if pattern.search(core):
+            return score
+    return None
 
 
 class SurveyFlow:

@@ -247,3 +247,36 @@ def test_a_survey_whose_ticket_staff_already_closed_just_expires(org):
     assert jobs.survey_followups(session=s, now=T0 + timedelta(hours=2)) == {"reminded": 0, "expired": 0,
                                                                            "closed_elsewhere": 1}
     assert s.execute(select(Survey)).scalar_one().status == "expired" and outbox(s, "survey-phone:") == []
+
+
+@pytest.mark.parametrize("resolved_said,expected", [("修好了，谢谢", True), ("嗯，解决了", True), ("还是不亮", False),
+                                                    ("又坏了", False), ("还没人来修", False)])
+def test_survey_answers_said_in_words_are_understood(resolved_said, expected):
+    from bot.scheduling.survey_flow import parse_resolved
+
+    assert parse_resolved(resolved_said) is expected
+
+
+@pytest.mark.parametrize("said,score", [("五星", 5), ("4分", 4), ("挺满意的", 5), ("满意，谢谢", 5), ("还行", 4),
+                                        ("一般般", 3), ("不太满意", 2), ("很不满意", 1), ("太差了", 1)])
+def test_satisfaction_said_in_words_is_scored(said, score):
+    from bot.scheduling.survey_flow import parse_satisfaction
+
+    assert parse_satisfaction(said) == score
+
+
+@pytest.mark.parametrize("said", ["谢谢", "小区门口的垃圾没人清理", "你好", "好的"])
+def test_what_is_no_answer_to_whether_it_was_solved_stays_none(said):
+    from bot.scheduling.survey_flow import parse_resolved
+
+    assert parse_resolved(said) is None
+
+
+def test_a_survey_answered_in_words_closes_or_reopens(org):
+    s = org.session
+    t = resolved(org)
+    now = T0 + timedelta(hours=1)
+    jobs.survey_fanout(session=s, now=now)
+    assert "打分" in say(s, "oResident001", "修好了，谢谢", now)
+    assert "已办结归档" in say(s, "oResident001", "挺满意的", now)
+    assert (t.status, t.satisfaction) == ("closed", 5)
