@@ -80,6 +80,8 @@ MORE_WHERE = "已把这条补充到事项里。" + ASK_WHERE
 NUMBER_WHERE = "请回复楼栋名称（如「3号楼」「5栋2单元」），或点「+」发送位置；不清楚可回复「跳过」。"
 MORE_CONFIRM = "已补充。"
 PLACE_NOTED = "已记下地点：{place}。"
+PLACE_CHANGED = "已把地点改为：{place}。"
+_CORRECTION = re.compile(r"^(不对|不是|错了|说错了|搞错了|写错了|弄错了|更正|纠正|更正一下)?[，,。！!\s]*(应该是|应该在|是在|是|在|改成|改为|换成)?")
 ABANDONED = "好的，已取消，没有登记。"
 DROPPED_KEPT = "好的，「{text}」已取消，没有登记。"
 LEFT_UNFILED = "（您刚才反映的「{text}」还没有登记。需要登记的话，请再把问题发一次。）"
@@ -146,6 +148,18 @@ def _a_place(text: str) -> bool:
     if _TELLING_WORDS.search(said):  # 「晚上黑漆漆的老人都不敢出门」 has a 门 too: telling wins, unless a building is
         return bool(_BUILDING_WORDS.search(said))  # named outright (「3号楼后面那个」)
     return bool(_PLACE_WORDS.search(said)) or len(said) <= PLACE_NAME_MAX
+
+
+def _place_corrected(turn: Turn):  # noqa: ANN202
+    """At the summary, a building named as a correction (「不对，是7号楼2单元」, 「应该是5号楼」) or alone (「8号楼」):
+    the building, else None. 「7号楼也有这个问题」 tells more, it corrects nothing."""
+    text = turn.text.strip()
+    rest = _CORRECTION.sub("", text, 1)
+    if rest == text and _TELLING_WORDS.search(_PUNCT.sub("", text)):
+        return None
+    if not rest or not _a_place(rest) or not _BUILDING_WORDS.search(rest):
+        return None
+    return org.building_named(session=turn.session, text=rest, community_id=_community(turn, _resident(turn)))
 
 
 def _short(text: str, size: int = 15) -> str:
@@ -355,6 +369,8 @@ class Intake:
                 return "yes"
             if word in SKIP or bare_number(word):  # nothing to add: the summary again, with what to reply
                 return "again"
+            if _place_corrected(turn):  # 「不对，是7号楼2单元」: the place shown was wrong
+                return "place"
             # more about the same problem (「我家天花板都泡了」) is added to it; anything else leaves, and is told
             # the report was not filed
             return "more" if _more_of_the_report(turn) else "left"
@@ -414,6 +430,15 @@ class Intake:
             return _create(turn, draft)
         if match == "again":
             return _next(turn, draft)
+        if match == "place":
+            building = _place_corrected(turn)
+            draft.update(building_id=building.id, grid_id=building.grid_id, where_done=True,
+                         unit=org.parse_unit(_CORRECTION.sub("", turn.text.strip(), 1)))
+            if not (draft.get("location") or {}).get("lat"):  # a place said in words is what was corrected
+                draft.pop("location", None)
+            reply = _next(turn, draft)
+            label = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
+            return Reply(text=PLACE_CHANGED.format(place=label + (draft.get("unit") or "")) + reply.text, meta=reply.meta)
         if match == "more":
             draft["text"] = f"{draft['text']}\n补充：{turn.text}"
             reply = _next(turn, draft)

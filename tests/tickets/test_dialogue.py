@@ -106,6 +106,19 @@ def test_a_bound_residents_report_about_a_shared_place_is_not_filed_at_their_own
     assert door.building_id == org.building("6号楼").id
 
 
+def test_a_building_named_at_the_summary_corrects_the_place_and_more_words_do_not(org, chat):
+    chat.say("下水道堵了，满屋子臭味")
+    chat.say("7号楼1单元")
+    chat.say("跳过")
+    fixed = chat.say("不对，是7号楼2单元")
+    assert fixed.startswith("已把地点改为") and "7号楼2单元" in fixed and "补充" not in fixed
+    also = chat.say("3号楼也有这个问题")  # tells more: kept as 补充, the place stays
+    assert "补充：3号楼也有这个问题" in also and "7号楼2单元" in also
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert t.building_id == org.building("7号楼").id and "（2单元）" in t.text and "1单元" not in t.text
+
+
 def test_a_location_message_finds_the_nearest_buildings_grid(org, chat):
     b = org.building("17号楼")
     chat.say("我要投诉，楼道灯坏了好几天没人修")
