@@ -185,6 +185,14 @@ def test_i_do_not_know_where_is_taken_as_skip(org, chat):
     assert "照片" in chat.say("我也不清楚在哪")
 
 
+def test_a_request_for_papers_asks_neither_where_nor_for_a_photo_but_a_visit_asks_where(org, chat):
+    assert chat.say("我要办个居住证明").startswith("请确认要登记的事项")
+    assert "已记录" in chat.say("确认")
+    [t] = chat.tickets()
+    assert (t.kind, t.category) == ("service_request", "证明开具")
+    assert "在哪里" in chat.say("帮忙安排人定期来看看我家老人")  # a visit needs the address
+
+
 def test_a_suggestion_skips_the_location_and_photo(org, chat):
     assert "确认" in chat.say("建议小区多装几个充电桩")
     assert "已记录" in chat.say("确认")
