@@ -98,13 +98,18 @@ def test_a_rhetorical_question_in_a_complaint_stays_a_complaint(text: str) -> No
 
 @pytest.mark.parametrize("text", ["电梯又停了，我妈腿不好下不了楼", "车位被别人占了好几天", "有人在绿化带里种菜",
                                   "俺家暖气片不热，找谁", "小区流浪猫太多了晚上叫", "小区里有条流浪狗老是追人",
-                                  "邻居天天吵架"])
+                                  "邻居天天吵架", "快递总是丢，物业不管"])
 def test_a_plain_report_is_not_asked_whether_it_is_a_report(text: str) -> None:
     """Only the model spoke for these (no cue fired), so they were under the clarifying threshold and the resident
     was asked 「您是要反映问题，还是提建议？」 about a stopped lift."""
     result = intents.classify(text)
     assert not result.needs_clarification, (text, result.confidence, result.evidence)
     assert any(not e["rule"].startswith(("model", "category")) for e in result.evidence)
+
+
+@pytest.mark.parametrize("text", ["你们是机器人吗", "你是真人吗", "你是谁"])
+def test_asking_who_answers_is_greeted_with_who_it_is_not_logged_as_a_policy_question(text: str) -> None:
+    assert intents.classify(text).intent == "greeting"
 
 
 @pytest.mark.parametrize("text", ["隔壁一直在吵架，还摔东西", "楼上夫妻吵架打人了"])
