@@ -137,6 +137,13 @@ def test_ask_counts_hits_and_logs_unknown_questions_once_per_text(session):
     assert rows[0].user_hash and "openid" not in rows[0].user_hash
 
 
+@pytest.mark.parametrize("text", ["请问社区几点下班", "社区服务站什么时候下班"])
+def test_when_the_office_closes_is_asked_as_when_it_opens(session, text):
+    service.load_demo(session)
+    m = service.ask(session, text, today=TODAY)
+    assert (m.outcome, m.code) == ("answer", "D055")
+
+
 def test_a_rejected_menu_logs_the_question_with_its_reason(session):
     service.load_demo(session)
     row = service.reject_menu(session, text="我想问下那个补贴", channel="wechat", user_id="openid-2")
