@@ -230,6 +230,10 @@ class IntentRoute:
         urged = routes.urge_if_asked(turn, c)  # 「能快点吗」 with a ticket open: hurry it, do not open another
         if urged is not None:
             return urged
+        if not any(e.get("intent") == "complaint" for e in c.evidence or ()):  # not 「网格员电话打不通，没人管」
+            worker = routes.grid_worker_if_asked(turn)  # 「我们的网格员是谁」: the name and work phone
+            if worker is not None:
+                return worker
         if getattr(c, "needs_clarification", False):
             if faq.follows_topic(turn, turn.text):  # 「要多久」 right after an answer about 居住证
                 return faq.answer(turn, turn.text)

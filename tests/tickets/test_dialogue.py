@@ -273,6 +273,18 @@ def test_praise_for_someones_work_is_passed_on_to_the_grid_group(org, chat):
     assert chat.tickets() == []
 
 
+def test_who_is_my_grid_worker_gives_the_bound_grids_worker_and_phone(org, chat):
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    worker = org.staff("grid2")
+    reply = bound.say("我们的网格员是谁，电话多少")
+    assert worker.display_name in reply and worker.phone in reply and "和平二网格" in reply
+    assert "绑定" in chat.say("怎么联系网格员")  # not bound: how to tell us the building
+    assert worker.phone not in bound.say("网格员电话打不通，也没人管")  # a complaint stays one
+    assert len(chat.tickets()) == 0
+
+
 def test_status_with_no_tickets(chat):
     assert "还没有提交过" in chat.say("查询")
 
