@@ -16,6 +16,10 @@ from intents.text import (candidate_spans, distinct, gram_ids, has_content, inte
                           normalize, positions, round_to, sounds_alike, tokens)
 from intents.types import MAIN_CLASSES, Category, Classification
 
+# WeChat's own faces arrive as text: 「[微笑]」, 「[强]」, 「[OK]」 (lower-cased by normalize); emoji as characters
+_WECHAT_FACES = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]|/:[a-z!?<>@&*%#$^]{1,8}")
+_A_FACE = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]|/:[a-z!?<>@&*%#$^]{1,8}|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
 SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")
 _FILLER_CHARS = "啊呀啦吧哦噢嗯呢哈嘛呗哇了的~您"
@@ -149,6 +153,11 @@ class Classifier:
 
     def _classify(self, text: str) -> Classification:
         norm = normalize(text if isinstance(text, str) else "")
+        if (("[" in norm or "/:" in norm or not has_content(norm))
+                and not has_content(_WECHAT_FACES.sub("", norm)) and _A_FACE.search(norm)):
+            # 「👍」, 「[微笑]」, 「[抱拳][抱拳]」 alone: a nod, as 「好的」 is, not a message to ask back about
+            return Classification(intent="thanks", confidence=0.9, scores={"thanks": 0.9},
+                                  evidence=[{"rule": "short.ack", "intent": "thanks", "keyword": "emoji", "weight": 1.0}])
         if not has_content(norm):
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))

@@ -107,6 +107,25 @@ def test_a_plain_report_is_not_asked_whether_it_is_a_report(text: str) -> None:
     assert any(not e["rule"].startswith(("model", "category")) for e in result.evidence)
 
 
+@pytest.mark.parametrize("text", ["👍", "[微笑]", "[抱拳][抱拳]", "/:strong"])
+def test_a_face_alone_is_a_nod_but_a_face_after_a_report_leaves_the_report(text: str) -> None:
+    result = intents.classify(text)
+    assert result.intent == "thanks" and {e["rule"] for e in result.evidence} == {"short.ack"}
+    assert intents.classify(text + "楼道灯坏了").intent == "service_request"
+    assert intents.classify("？？？").intent == "unknown"
+
+
+@pytest.mark.parametrize("text", ["那个灯的事怎么样了", "我的事情现在怎么样了", "那件事有进展吗"])
+def test_asking_after_that_matter_is_a_status_query(text: str) -> None:
+    assert intents.classify(text).intent == "status_query"
+
+
+@pytest.mark.parametrize("text", ["厨房水龙头漏水了", "卫生间水龙头关不紧"])
+def test_a_dripping_tap_is_a_repair_of_the_pipes(text: str) -> None:
+    result = intents.classify(text)
+    assert (result.intent, result.category) == ("service_request", "漏水与管道")
+
+
 @pytest.mark.parametrize("text", ["你们是机器人吗", "你是真人吗", "你是谁"])
 def test_asking_who_answers_is_greeted_with_who_it_is_not_logged_as_a_policy_question(text: str) -> None:
     assert intents.classify(text).intent == "greeting"
@@ -126,7 +145,7 @@ def test_words_near_a_danger_that_describe_none_are_not_an_alarm(text: str) -> N
 
 
 def test_empty_and_garbage_are_unknown_and_ask_again() -> None:
-    for text in ["", "   ", "？？？", "。。。！", "🙂🙂"]:
+    for text in ["", "   ", "？？？", "。。。！"]:  # (「🙂🙂」 alone is a nod: see the test of faces)
         result = intents.classify(text)
         assert result.intent == "unknown"
         assert result.needs_clarification and result.clarifying_question
