@@ -136,13 +136,19 @@ def test_survey_after_resolution_closes_a_satisfied_ticket(org, sender, standin)
     assert t.status == "closed" and t.satisfaction == 5 and conv.state is None
 
 
+def answer_survey(org, resolved_said: str, satisfaction_said: str, now):
+    """A resolved ticket, its survey sent, and the resident's two answers: the ticket and the last reply."""
+    t = resolved(org)
+    jobs.survey_fanout(session=org.session, now=now)
+    assert "打分" in say(org.session, "oResident001", resolved_said, now)
+    return t, say(org.session, "oResident001", satisfaction_said, now)
+
+
 def test_an_unresolved_answer_reopens_the_ticket_and_tells_the_handler(org):
     s = org.session
-    t = resolved(org)
     now = T0 + timedelta(hours=1)
-    jobs.survey_fanout(session=s, now=now)
-    assert "打分" in say(s, "oResident001", "2 未解决", now)
-    assert "重新交办" in say(s, "oResident001", "3", now)
+    t, last = answer_survey(org, "2 未解决", "3", now)
+    assert "重新交办" in last
     assert t.status == "dispatched" and t.reopen_count == 1
     assert any("重新办理" in r.payload.get("text", "") for r in outbox(s, "ticket-staff:"))
     # resolved again: a new survey round
@@ -272,11 +278,8 @@ def test_what_is_no_answer_to_whether_it_was_solved_stays_none(said):
     assert parse_resolved(said) is None
 
 
-def test_a_survey_answered_in_words_closes_or_reopens(org):
-    s = org.session
-    t = resolved(org)
-    now = T0 + timedelta(hours=1)
-    jobs.survey_fanout(session=s, now=now)
-    assert "打分" in say(s, "oResident001", "修好了，谢谢", now)
-    assert "已办结归档" in say(s, "oResident001", "挺满意的", now)
-    assert (t.status, t.satisfaction) == ("closed", 5)
+@pytest.mark.parametrize("solved,scored,said,status,score", [("修好了，谢谢", "挺满意的", "已办结归档", "closed", 5),
+                                                             ("还是不亮", "不太满意", "重新交办", "dispatched", 2)])
+def test_a_survey_answered_in_words_closes_or_reopens(org, solved, scored, said, status, score):
+    t, last = answer_survey(org, solved, scored, T0 + timedelta(hours=1))
+    assert said in last and (t.status, t.satisfaction) == (status, score)
