@@ -33,10 +33,11 @@ class Category:
     handler_type: str
     sla: str
     keywords: tuple[str, ...] = ()
+    on_site: bool = True  # False: a matter of papers (证明开具), with no site to name or photograph
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "department": self.department,
-                "handler_type": self.handler_type, "sla": self.sla}
+                "handler_type": self.handler_type, "sla": self.sla, "on_site": self.on_site}
 
 
 @dataclass(frozen=True)

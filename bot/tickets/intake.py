@@ -71,8 +71,6 @@ _PUBLIC_PLACE = re.compile(r"(小区|社区|院子)?(?<![家户室楼栋元])(�
                            r"小区花园|花园|公园|健身区|健身器材|篮球场|羽毛球场|活动室|菜市场|菜场|马路(边|上|对面)?|路口|路边|"
                            r"人行道|公交站|垃圾站|垃圾房|垃圾桶|垃圾箱|河边|湖边|绿化带|草坪|空地|围墙|外墙|小区(里|内|里面)|院子里|"
                            r"(小区|社区)(周边|附近|外面)")
-# requests about papers (「我要办个居住证明」): nothing on site to find or photograph, so neither is asked
-PAPERWORK = frozenset({"证明开具", "居住证", "户籍", "医保社保", "就业", "教育入学", "低保救助"})
 PLACE_TEXT_MAX = 30  # characters: longer is a description, not a place
 PLACE_NAME_MAX = 12  # a short answer with no place word and nothing that tells is taken as a place name (火星基地)
 ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
@@ -260,6 +258,15 @@ def _announcement_only(text: str) -> bool:
     return bool(_ANNOUNCEMENT.match(_PUNCT.sub("", text)))
 
 
+def _on_site(category: str | None) -> bool:
+    """Whether the category's matters happen somewhere (taxonomy `on_site`; false for papers: 「我要办个居住证明」
+    has no site to name or photograph)."""
+    import intents
+
+    found = intents.get_category(category) if category else None
+    return found is None or found.on_site
+
+
 def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     """With the report's text known: take its place from it (or the resident's address), then ask what is missing."""
     text, kind = draft["text"], draft["kind"]
@@ -267,7 +274,7 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     place = _place_of(turn, text, own=not draft.get("building_id"))
     if place:
         draft.update(place, where_done=True)
-    paperwork = kind == "service_request" and draft.get("category") in PAPERWORK
+    paperwork = kind == "service_request" and not _on_site(draft.get("category"))
     if (kind == "suggestion" or paperwork) and not place and not draft.get("building_id"):
         resident = _resident(turn)
         draft.update(grid_id=resident.grid_id if resident else None, where_done=True, photo_done=True)

@@ -60,6 +60,7 @@ def test_broken_rule_file_keeps_previous_rules_and_names_the_problem(rules_copy:
     ("intents.yaml", "patterns: ['[?]$'", "patterns: ['[?$'", "bad regular expression"),
     ("taxonomy.yaml", "department: 城建, handler_type: grid", "department: 不存在, handler_type: grid", "不存在"),
     ("taxonomy.yaml", "sla: utility,", "sla: tomorrow,", "sla must be one of"),
+    ("taxonomy.yaml", "on_site: false,", "on_site: maybe,", "on_site must be true or false"),
     ("intents.yaml", "rules:\n", "rules: [\n", "not valid YAML"),
     ("intents.yaml", "  emergency.missing:", "  emergency.lost:", "replies.emergency.lost: not an intent or a rule id"),
     ("intents.yaml", "  complaint.dog_bite: \"", "  complaint.dogbite: \"", "advice.complaint.dogbite: not a rule id"),
