@@ -59,6 +59,11 @@ class Classification:
     redirect_reply: str | None = None
     advice: str | None = None  # what to do now, of a rule with `advice:` (被狗咬了: rinse, vaccine within 24 h)
 
+    def rule_fired_for(self, *intents: str) -> bool:
+        """Whether a rule (not the model, not a category) of one of `intents` fired: 坏了 for service_request,
+        投诉/没人管 for complaint."""
+        return any(e.get("intent") in intents for e in self.evidence)
+
     @property
     def sla_hours(self) -> int:
         return SLA_HOURS[self.sla]

@@ -155,7 +155,7 @@ def _may_be_a_report(turn: Turn) -> bool:
         return False
     scores = getattr(c, "scores", None) or {}
     share = scores.get("complaint", 0.0) + scores.get("service_request", 0.0)
-    return share >= REPORT_SHARE or any(e.get("intent") in REPORT_INTENTS for e in getattr(c, "evidence", ()))
+    return share >= REPORT_SHARE or c.rule_fired_for(*REPORT_INTENTS)
 
 
 NONE_OF_THESE = {"都不是", "都不对", "不是", "没有", "没有我要的", "不是这些", "0"}

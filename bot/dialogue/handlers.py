@@ -220,8 +220,7 @@ class IntentRoute:
             return Reply(text=texts.NUMBER_ALONE)
         if word in NOTHING_TO_CONFIRM_WORDS:  # 「确认」/「跳过」 with no report open or kept
             return Reply(text=texts.NOTHING_TO_CONFIRM)
-        if len(word) <= BARE_PLACE_MAX and not any(e.get("intent") in ("complaint", "service_request")
-                                                   for e in c.evidence or ()):
+        if len(word) <= BARE_PLACE_MAX and not c.rule_fired_for("complaint", "service_request"):
             building = org.building_named(session=turn.session, text=turn.text)
             if building is not None:  # 「3号楼」 alone: ask what the matter is there
                 from bot.tickets.intake import start_at_building
@@ -230,7 +229,7 @@ class IntentRoute:
         urged = routes.urge_if_asked(turn, c)  # 「能快点吗」 with a ticket open: hurry it, do not open another
         if urged is not None:
             return urged
-        if not any(e.get("intent") == "complaint" for e in c.evidence or ()):  # not 「网格员电话打不通，没人管」
+        if not c.rule_fired_for("complaint"):  # not 「网格员电话打不通，没人管」
             worker = routes.grid_worker_if_asked(turn)  # 「我们的网格员是谁」: the name and work phone
             if worker is not None:
                 return worker

@@ -494,7 +494,7 @@ class Intake:
         c = turn.classification
         # more about the problem: a complaint or request cue fired (坏了, 没人管); a category alone is no cue, as
         # 「南门停车场」 names one (停车) and is a place
-        cue = any(e.get("intent") in ("complaint", "service_request") for e in c.evidence or ())
+        cue = c.rule_fired_for("complaint", "service_request")
         reporting = c.intent in ("complaint", "service_request") and (cue or (c.confidence >= 0.6 and not c.category))
         if building is None and not reporting and _a_place(turn.text):
             # 「东门」, 「地下车库」: a place in words, not a building on file. Kept as said (the grid worker places
