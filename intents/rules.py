@@ -185,9 +185,9 @@ def load_rules(directory: str | Path) -> RuleSet:
     advice = data.get("advice") or {}
     if not isinstance(advice, dict) or not all(isinstance(v, str) and v.strip() for v in advice.values()):
         raise RuleError(f"{intents_file}: 'advice' must map a rule id to a non-empty text")
-    fast = {r.id for r in rules if r.intent in ("emergency", "police")}
+    ids, fast = {r.id for r in rules}, {r.id for r in rules if r.intent in ("emergency", "police")}
     for key in advice:
-        if key not in {r.id for r in rules}:
+        if key not in ids:
             raise RuleError(f"{intents_file}: advice.{key}: not a rule id")
         if key in fast:
             raise RuleError(f"{intents_file}: advice.{key}: an emergency or police rule has its reply under 'replies'")
