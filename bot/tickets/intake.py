@@ -71,6 +71,10 @@ _PUBLIC_PLACE = re.compile(r"(小区|社区|院子)?(?<![家户室楼栋元])(�
                            r"小区花园|花园|公园|健身区|健身器材|篮球场|羽毛球场|活动室|菜市场|菜场|马路(边|上|对面)?|路口|路边|"
                            r"人行道|公交站|垃圾站|垃圾房|垃圾桶|垃圾箱|河边|湖边|绿化带|草坪|空地|围墙|外墙|小区(里|内|里面)|院子里|"
                            r"(小区|社区)(周边|附近|外面)")
+# 「[图片]」 typed (or pasted from another chat) instead of the picture itself: no place, no photo, no words
+_PLACEHOLDER = re.compile(r"^(\[(图片|照片|语音|视频|表情|动画表情|链接|文件|位置|图片消息)\]\s*)+$")
+PLACEHOLDER_SAID = "只收到了文字「{said}」，没有收到{what}。"
+PLACEHOLDER_PHOTO = "照片请点输入框旁的「+」，从「相册」或「拍摄」发送。"
 PLACE_TEXT_MAX = 30  # characters: longer is a description, not a place
 PLACE_NAME_MAX = 12  # a short answer with no place word and nothing that tells is taken as a place name (火星基地)
 ASK_WHERE = "请问是在哪里？请回复楼栋（如「3号楼」），或点「+」发送位置。不清楚可回复「跳过」。"
@@ -270,15 +274,16 @@ def _on_site(category: str | None) -> bool:
 def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     """With the report's text known: take its place from it (or the resident's address), then ask what is missing."""
     text, kind = draft["text"], draft["kind"]
-    # a place said before the report (「3号楼」, then the problem) stands unless the report names another building
-    place = _place_of(turn, text, own=not draft.get("building_id"))
+    # a place said before the report (「3号楼」, then the problem) stands unless the report names another building;
+    # a suggestion (「建议小区多装几个充电桩」) is about the place it names, not about the sender's own building
+    place = _place_of(turn, text, own=not draft.get("building_id") and kind != "suggestion")
     if place:
         draft.update(place, where_done=True)
     paperwork = kind == "service_request" and not _on_site(draft.get("category"))
-    if (kind == "suggestion" or paperwork) and not place and not draft.get("building_id"):
-        resident = _resident(turn)
-        draft.update(grid_id=resident.grid_id if resident else None, where_done=True, photo_done=True)
-    elif paperwork:  # the address on file (or named) stands; a photo of a certificate request there is none
+    if kind == "suggestion" or paperwork:  # nothing on site to photograph
+        if not place and not draft.get("building_id"):  # the sender's grid routes it
+            resident = _resident(turn)
+            draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
         draft.update(photo_done=True)
     return _next(turn, draft)
 
@@ -366,6 +371,8 @@ class Intake:
             return "location" if turn.state == WHERE and ib.location else None
         if not _spoken(turn):
             return None
+        if _PLACEHOLDER.match(turn.text.strip()):
+            return "placeholder"
         word = _word(turn.text)
         if word in ESCAPES:
             return "escape"  # 人工, 查询 …: the flow is left, the command runs
@@ -438,6 +445,13 @@ class Intake:
             if turn.state == PHOTO:
                 draft["photo_done"] = True
             return _next(turn, draft)
+        if match == "placeholder":  # the step is asked again, saying what did not come through
+            said = turn.text.strip()
+            photo = "图" in said or "照" in said
+            reply = _next(turn, draft) if turn.state != WHAT else Reply(text=ASK_WHAT_AGAIN.split("。", 1)[1],
+                                                                          meta={"intake": "what"})
+            return Reply(text=PLACEHOLDER_SAID.format(said=said[:20], what="照片" if photo else "内容")
+                         + (PLACEHOLDER_PHOTO if photo else "") + reply.text, meta=reply.meta)
         if match == "yes":
             return _create(turn, draft)
         if match == "again":

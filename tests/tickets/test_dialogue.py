@@ -197,6 +197,17 @@ def test_a_suggestion_skips_the_location_and_photo(org, chat):
     assert "确认" in chat.say("建议小区多装几个充电桩")
     assert "已记录" in chat.say("确认")
     assert chat.tickets()[0].kind == "suggestion"
+    # a bound resident's suggestion is about the estate, not their building, and has nothing to photograph (it
+    # used to ask for a photo and file it at 6号楼); a building the suggestion names is kept, still without a photo
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    summary = bound.say("建议在小区多装几个充电桩")
+    assert "请确认" in summary and "和平二网格" in summary and "6号楼" not in summary
+    bound.say("确认")
+    assert (chat.tickets()[-1].grid_id, chat.tickets()[-1].building_id) == (org.grid("G02").id, None)
+    summary = bound.say("建议3号楼门口装个路灯")
+    assert "请确认" in summary and "3号楼" in summary
 
 
 def test_a_second_report_of_the_same_problem_is_linked(org, chat):
@@ -525,6 +536,22 @@ def test_a_bare_number_is_no_place_and_a_building_named_at_the_photo_step_is_the
     chat.say("确认")
     [t] = chat.tickets()
     assert t.building_id == org.building("7号楼").id and t.text == "我家老人一个人住，想申请上门服务"
+
+
+def test_the_word_picture_typed_instead_of_a_picture_is_neither_a_place_nor_a_photo(org, chat):
+    """「[图片]」 (pasted from another chat, or what some clients send for a picture they could not forward) used to
+    be taken as the place's name."""
+    chat.say("楼道灯不亮了，都黑了三天")
+    again = chat.say("[图片]")
+    assert "没有收到照片" in again and "「+」" in again and "在哪里" in again
+    assert "照片" in chat.say("5号楼")
+    assert "没有收到照片" in chat.say("[图片]")
+    confirm = chat.say("跳过")
+    assert "5号楼" in confirm.split("地点：")[1] and "照片：" not in confirm and "[图片]" not in confirm
+    assert "没有收到内容" in chat.say("[语音]") and "请确认" in chat.say("[语音]")
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert t.building_id == org.building("5号楼").id and t.text == "楼道灯不亮了，都黑了三天" and not t.attachments
 
 
 def test_a_building_given_for_a_clarifying_question_makes_the_message_a_report_there(org, chat):
