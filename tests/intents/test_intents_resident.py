@@ -98,7 +98,8 @@ def test_a_rhetorical_question_in_a_complaint_stays_a_complaint(text: str) -> No
 
 @pytest.mark.parametrize("text", ["电梯又停了，我妈腿不好下不了楼", "车位被别人占了好几天", "有人在绿化带里种菜",
                                   "俺家暖气片不热，找谁", "小区流浪猫太多了晚上叫", "小区里有条流浪狗老是追人",
-                                  "邻居天天吵架", "快递总是丢，物业不管"])
+                                  "邻居天天吵架", "快递总是丢，物业不管", "楼道里有人推电动车上楼充电，太危险了",
+                                  "物业费凭什么涨价，也没开业主大会"])
 def test_a_plain_report_is_not_asked_whether_it_is_a_report(text: str) -> None:
     """Only the model spoke for these (no cue fired), so they were under the clarifying threshold and the resident
     was asked 「您是要反映问题，还是提建议？」 about a stopped lift."""
@@ -302,3 +303,8 @@ def test_the_shipped_sounds_file_is_what_pypinyin_gives() -> None:
     from intents.make_sounds import SOUNDS_FILE, sounds_text
 
     assert SOUNDS_FILE.read_text(encoding="utf-8") == sounds_text()
+
+
+def test_asking_whether_an_e_bike_may_go_upstairs_is_a_question_not_a_report() -> None:
+    assert intents.classify("电动车能不能推上楼充电").intent == "question"
+    assert intents.classify("邻居把电瓶车推上楼充电").intent == "complaint"
