@@ -106,6 +106,20 @@ def answer(turn: Turn, text: str) -> Reply:
     return Reply(text=service.reply_text(turn.session, match), meta=meta)
 
 
+def answer_if_known(turn: Turn, text: str) -> Reply | None:
+    """The FAQ's answer when it has a sure one, else None with nothing logged or left open (no menu state): the
+    caller has something else to do first (a report in the same message) and asks again later."""
+    from knowledge_base import service
+
+    asked, follows = _with_topic(turn, text)
+    match = service.ask(turn.session, asked, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
+                        today=turn.today, log_unknown=False)
+    if match.outcome != "answer":
+        return None
+    return Reply(text=_answered(turn, match, follows, text),
+                 meta={"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3)})
+
+
 def _only_the_followed(turn: Turn, codes: list[str], followed: str, text: str) -> bool:
     """The menu offers the entry the resident is following up on and, besides it, only entries about a situation
     (遗失, 变更, 注销…) that neither the follow-up nor the followed entry says."""

@@ -233,6 +233,11 @@ class IntentRoute:
             worker = routes.grid_worker_if_asked(turn)  # 「我们的网格员是谁」: the name and work phone
             if worker is not None:
                 return worker
+        both = routes.two_matters(turn.text)  # 「居住证怎么办，还有楼下垃圾没人收」: answer one, register the other
+        if both is not None:
+            reply = routes.take_both(turn, both)
+            if reply is not None:
+                return reply
         if getattr(c, "needs_clarification", False):
             if faq.follows_topic(turn, turn.text):  # 「要多久」 right after an answer about 居住证
                 return faq.answer(turn, turn.text)

@@ -162,11 +162,87 @@ def grid_worker_if_asked(turn: Turn) -> Reply | None:
     return Reply(text=texts.GRID_WORKER.format(place=label, people=people), meta={"grid_worker": place.grid_id})
 
 
-def open_ticket(turn: Turn, *, kind: str, text: str, classification) -> Reply:
-    """A complaint, request or suggestion: ask what is missing (where, a photo), then confirm, then record."""
+def open_ticket(turn: Turn, *, kind: str, text: str, classification, then_ask: str | None = None) -> Reply:
+    """A complaint, request or suggestion: ask what is missing (where, a photo), then confirm, then record.
+    `then_ask`: a question asked in the same message, answered when the report is filed or dropped."""
     from bot.tickets.intake import start_intake
 
-    return start_intake(turn, kind=kind, text=text, classification=classification)
+    return start_intake(turn, kind=kind, text=text, classification=classification, then_ask=then_ask)
+
+
+# 「我想问下居住证怎么办，还有楼下垃圾好几天没人收了」: a question and a report in one message, joined by 还有,
+# 另外, 顺便…; read whole it is a question (the report was lost) or a menu for 居住证
+_ALSO = re.compile(r"[，,。；;！!？?\s]+(还有|另外|再就是|再有|顺便|顺带|对了|此外)(就是|呢|的是|一件事|一个事|个事)?[，,：:、]?")
+_NOT_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
+PART_MIN = 4  # characters each part must have (punctuation aside)
+REPORT_KINDS = ("complaint", "service_request", "suggestion")
+
+
+def two_matters(text: str):  # noqa: ANN201
+    """The message's two parts when they are two matters, each on its own cue: ("report", question, report,
+    the report's classification) when one part asks and the other reports (a complaint, repair, request or
+    suggestion rule), ("questions", first, second) when both ask; else None."""
+    found = _ALSO.search(text or "")
+    if found is None:
+        return None
+    head, tail = text[:found.start()].strip(), text[found.end():].strip()
+    if min(len(_NOT_WORD.sub("", head)), len(_NOT_WORD.sub("", tail))) < PART_MIN:
+        return None
+    import intents
+
+    parts = [(part, intents.classify(part)) for part in (head, tail)]
+    asks = [t for t, c in parts if c.intent == "question" and c.rule_fired_for("question")]
+    tells = [(t, c) for t, c in parts if c.intent in REPORT_KINDS and c.rule_fired_for(c.intent)]
+    if len(asks) == 2:
+        return ("questions", *asks)
+    if len(asks) == 1 and len(tells) == 1:
+        return ("report", asks[0], *tells[0])
+    return None
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def named_answer(question: str, answer: str) -> str:
+    """An answer headed by the question it answers (a follow-up's answer names its entry already)."""
+    return answer if answer.startswith("关于「") else f"{texts.THEN_ANSWER.format(question=_quoted(question))}\n{answer}"
+
+
+def take_both(turn: Turn, matters: tuple) -> Reply | None:  # noqa: ANN001
+    """Both matters of a message (see two_matters), or None to read it whole (two questions neither of which the
+    FAQ answers surely)."""
+    if matters[0] == "report":
+        return _answer_and_report(turn, *matters[1:])
+    from bot.dialogue import faq
+
+    first, second = matters[1:]
+    known = [faq.answer_if_known(turn, first), faq.answer_if_known(turn, second)]
+    if known == [None, None]:
+        return None  # nothing was counted or remembered: the whole message goes its usual way
+    if None not in known:  # each answer named, so the resident sees which is which
+        text = "\n\n".join(named_answer(q, k.text) for q, k in zip((first, second), known))
+        return Reply(text=text, meta={**known[1].meta, "faq_also": known[0].meta["faq"], "two_matters": True})
+    sure, other = (known[0], second) if known[0] is not None else (known[1], first)
+    rest = faq.answer(turn, other)  # its menu (kept open for the number) or 'not known' comes last
+    return Reply(text=f"{sure.text}\n\n{named_answer(other, rest.text)}",
+                 meta={**rest.meta, "faq_also": sure.meta["faq"], "two_matters": True})
+
+
+def _answer_and_report(turn: Turn, question: str, report: str, classification) -> Reply:
+    """The FAQ's answer at once when it has a sure one, then the report's intake; otherwise the report first, and
+    the question answered (or its menu, or 'not known') once the report is filed or dropped."""
+    from bot.dialogue import faq
+
+    kind = classification.intent
+    known = faq.answer_if_known(turn, question)
+    if known is not None:
+        intake = open_ticket(turn, kind=kind, text=report, classification=classification)
+        also = texts.ALSO_REPORT.format(text=_quoted(report))
+        return Reply(text=f"{known.text}\n\n{also}{intake.text}", meta={**known.meta, **intake.meta, "two_matters": True})
+    intake = open_ticket(turn, kind=kind, text=report, classification=classification, then_ask=question)
+    return Reply(text=texts.REPORT_FIRST.format(text=_quoted(report), question=_quoted(question)) + intake.text,
+                 meta={**intake.meta, "two_matters": True})
 
 
 def raise_emergency(turn: Turn, classification) -> Reply:

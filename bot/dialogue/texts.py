@@ -43,6 +43,10 @@ REPORT_OFFER = ("这个问题在政策库里没有找到答案，已记录下来
 ANSWER_REJECTED = ("抱歉，刚才没有答到您问的。已把您的问题记下来，请工作人员核对补充。\n"
                    "您可以换个说法再问一次，或回复「人工」请工作人员解答。")
 ERRAND_OFFER = "如需社区工作人员帮您代办或上门协助，请回复「2」，我来为您登记。"
+# one message with a question and a report (「居住证怎么办，还有楼下垃圾好几天没人收了」): both are taken up
+ALSO_REPORT = "另外，您说的「{text}」，我来为您登记。"
+REPORT_FIRST = "您说了两件事。先为您登记「{text}」，登记完就回答您问的「{question}」。"
+THEN_ANSWER = "关于您问的「{question}」："
 POLICE = "这属于公安机关处理的警务事项，请立即拨打 110 报警。社区不受理此类事项的工单，但如需其他帮助可回复「人工」。"
 URGED = ("已为您催办：{number}「{text}」，{status}，处理人：{handler}{deadline}。已提醒网格员尽快处理，"
          "有进展会通知您。")

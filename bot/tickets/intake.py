@@ -230,14 +230,17 @@ def _location_place(turn: Turn) -> dict[str, Any] | None:
 
 # ---- intake ---------------------------------------------------------------------------------------------
 
-def start_intake(turn: Turn, *, kind: str, text: str, classification) -> Reply:
-    """Begin a ticket: remember what was said, then ask only for what is missing."""
+def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: str | None = None) -> Reply:
+    """Begin a ticket: remember what was said, then ask only for what is missing. `then_ask`: a question said in
+    the same message, answered once the report is filed or dropped."""
     c = classification
     draft: dict[str, Any] = {
         "kind": kind, "text": text, "category": getattr(c, "category", None),
         "department": getattr(c, "department", None), "urgency": getattr(c, "urgency", None) or "normal",
         "sla": getattr(c, "sla", None), "attachments": [], "tries": 0,
     }
+    if then_ask:
+        draft["then_ask"] = then_ask
     _drop_paused(turn)  # one report at a time: the one the resident tells now
     if _announcement_only(text):  # 「我想提个建议」: what it is comes in the next message
         _set(turn, WHAT, **draft, announced=True)
@@ -406,7 +409,7 @@ class Intake:
             return Reply()
         if match == "cancel":
             turn.set_state(None)
-            return Reply(text=ABANDONED, meta={"intake": "cancelled"})
+            return _then_answer(turn, draft, Reply(text=ABANDONED, meta={"intake": "cancelled"}))
         if match in ("text", "what") and turn.classification.intent in ("emergency", "police"):
             from bot.dialogue.handlers import IntentRoute
 
@@ -453,7 +456,7 @@ class Intake:
             return Reply(text=PLACEHOLDER_SAID.format(said=said[:20], what="照片" if photo else "内容")
                          + (PLACEHOLDER_PHOTO if photo else "") + reply.text, meta=reply.meta)
         if match == "yes":
-            return _create(turn, draft)
+            return _then_answer(turn, draft, _create(turn, draft))
         if match == "again":
             return _next(turn, draft)
         if match == "place":
@@ -586,6 +589,18 @@ def _create(turn: Turn, draft: dict[str, Any]) -> Reply:
                      meta={"ticket": ticket.number, "parent": parent.number})
     route = f"类别：{ticket.category}。" if ticket.category else ""
     return Reply(text=texts.TICKET_CREATED.format(number=ticket.number, route=route), meta={"ticket": ticket.number})
+
+
+def _then_answer(turn: Turn, draft: dict[str, Any], reply: Reply) -> Reply:
+    """`reply` (filed, or dropped) and then the answer to the question asked with the report, if one was."""
+    question = draft.get("then_ask")
+    if not question:
+        return reply
+    from bot.dialogue import faq
+    from bot.dialogue.routes import named_answer
+
+    answered = faq.answer(turn, question)
+    return Reply(text=f"{reply.text}\n\n{named_answer(question, answered.text)}", meta={**answered.meta, **reply.meta})
 
 
 def emergency_place(turn: Turn) -> dict[str, Any]:
