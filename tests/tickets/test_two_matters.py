@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.models import Conversation
-from bot.tickets.models import Ticket
 from knowledge_base import service as kb
 from knowledge_base.models import FaqEntry, UnansweredQuestion
 from tests.tickets.test_dialogue import Chat
