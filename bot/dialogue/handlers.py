@@ -233,6 +233,9 @@ class IntentRoute:
             worker = routes.grid_worker_if_asked(turn)  # 「我们的网格员是谁」: the name and work phone
             if worker is not None:
                 return worker
+        outage = routes.outage_if_asked(turn, c)  # 「停水了什么时候来水」: the notices staff sent, then 「2」 to report
+        if outage is not None:
+            return outage
         both = routes.two_matters(turn.text)  # 「居住证怎么办，还有楼下垃圾没人收」: answer one, register the other
         if both is not None:
             reply = routes.take_both(turn, both)

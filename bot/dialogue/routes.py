@@ -162,6 +162,45 @@ def grid_worker_if_asked(turn: Turn) -> Reply | None:
     return Reply(text=texts.GRID_WORKER.format(place=label, people=people), meta={"grid_worker": place.grid_id})
 
 
+# 「停水了什么时候来水啊」, 「今天怎么停电了」: an outage asked about (a question word, ≤ 30 characters)
+_OUTAGE = re.compile(r"(停|断|没|没有)(水|电|气|暖气|暖)|(来|通)(水|电|气|暖)")
+_OUTAGE_ASKED = re.compile(r"什么时候|啥时候|几点|多久|何时|多长时间|怎么|咋|为什么|为啥|是不是|吗|么|呢|[?？]")
+OUTAGE_MAX_LEN = 30
+OUTAGE_DAYS = 3
+_OUTAGE_KIND = {"水": "停水", "电": "停电", "气": "停气", "暖气": "停暖", "暖": "停暖"}
+
+
+def outage_if_asked(turn: Turn, classification) -> Reply | None:  # noqa: ANN001
+    """The notices of the last OUTAGE_DAYS days about that outage sent to the resident's grid (every grid when
+    they are not bound), else that none was sent; either way 「2」 registers a repair. Not for a complaint
+    (「停水三天了没人管」 is a report) nor an emergency."""
+    from sqlalchemy import select
+
+    from bot.org import service as org
+    from bot.org.models import Grid
+    from bot.scheduling.models import Announcement
+
+    text = (turn.text or "").strip()
+    found = _OUTAGE.search(text) if len(text) <= OUTAGE_MAX_LEN else None
+    if found is None or not _OUTAGE_ASKED.search(text) or classification.rule_fired_for("complaint"):
+        return None
+    kind = _OUTAGE_KIND[found.group(2) or found.group(4)]
+    place = org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+    grid = turn.session.get(Grid, place.grid_id) if place and place.grid_id else None
+    since = turn.now - timedelta(days=OUTAGE_DAYS)
+    rows = turn.session.execute(select(Announcement).where(Announcement.created_at >= since)
+                                .order_by(Announcement.id.desc())).scalars()
+    notices = [a for a in rows if kind in a.text and (grid is None or grid.code in (a.grid_codes or []))][:2]
+    from bot.dialogue.handlers import Clarification
+
+    turn.set_state(Clarification.state, text=text, offer=True)
+    if not notices:
+        return Reply(text=texts.OUTAGE_NONE.format(kind=kind), meta={"outage": kind, "notices": []})
+    lines = "\n".join(f"【{tickets.local_time(a.created_at)}】{a.text}" for a in notices)
+    return Reply(text=texts.OUTAGE_NOTICES.format(kind=kind, notices=lines),
+                 meta={"outage": kind, "notices": [a.id for a in notices]})
+
+
 def open_ticket(turn: Turn, *, kind: str, text: str, classification, then_ask: str | None = None) -> Reply:
     """A complaint, request or suggestion: ask what is missing (where, a photo), then confirm, then record.
     `then_ask`: a question asked in the same message, answered when the report is filed or dropped."""

@@ -47,6 +47,10 @@ ERRAND_OFFER = "如需社区工作人员帮您代办或上门协助，请回复�
 ALSO_REPORT = "另外，您说的「{text}」，我来为您登记。"
 REPORT_FIRST = "您说了两件事。先为您登记「{text}」，登记完就回答您问的「{question}」。"
 THEN_ANSWER = "关于您问的「{question}」："
+# 「停水了什么时候来水」: the notices staff sent to the grid groups (which residents do not see) answer it
+OUTAGE_NOTICES = "社区近 3 天发布的{kind}通知：\n{notices}\n如果您那里的情况和通知不一样，请回复「2」，我来为您登记报修。"
+OUTAGE_NONE = ("没有查到社区近 3 天发布的{kind}通知，可能是突发故障。回复「2」，我来为您登记报修（水电气暖类 24 小时内处理）；"
+               "也可以直接拨打供水、供电、燃气或供热单位的服务热线。")
 POLICE = "这属于公安机关处理的警务事项，请立即拨打 110 报警。社区不受理此类事项的工单，但如需其他帮助可回复「人工」。"
 URGED = ("已为您催办：{number}「{text}」，{status}，处理人：{handler}{deadline}。已提醒网格员尽快处理，"
          "有进展会通知您。")
