@@ -28,8 +28,9 @@ def classify(eval_path: str | None, as_json: bool, full: bool) -> None:
             if not text.strip():
                 continue
             result = intents.classify(text).to_dict()
-            if not full:
-                result = {"text": text, **{k: result[k] for k in OUTPUT_FIELDS}}
+            if not full:  # what the resident is told at once (safety, 110, first aid) shows only when there is some
+                said = {k: result[k] for k in ("safety_reply", "redirect_reply", "advice") if result.get(k)}
+                result = {"text": text, **{k: result[k] for k in OUTPUT_FIELDS}, **said}
             click.echo(json.dumps(result, ensure_ascii=False))
         return
     try:

@@ -28,6 +28,10 @@ def test_stdin_lines_become_json_lines() -> None:
     assert rows[0]["category"] == "路灯与公共设施" and rows[0]["department"] == "城建"
     assert {"intent", "category", "department", "confidence", "evidence"} <= set(rows[0])
     assert "楼道灯" in result.output  # ensure_ascii=False
+    # what the resident is told at once shows only where there is some: the safety reply, the first aid
+    assert "119" in rows[2]["safety_reply"] and "advice" not in rows[0] and "safety_reply" not in rows[0]
+    bitten = json.loads(CliRunner().invoke(classify, [], input="被邻居家的狗咬了\n").output)
+    assert bitten["intent"] == "complaint" and "狂犬病疫苗" in bitten["advice"]
 
 
 def test_eval_prints_per_class_metrics_and_confusion(tmp_path: Path) -> None:
