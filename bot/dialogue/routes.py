@@ -168,6 +168,9 @@ _OUTAGE_ASKED = re.compile(r"什么时候|啥时候|几点|多久|何时|多长�
 OUTAGE_MAX_LEN = 30
 OUTAGE_DAYS = 3
 _OUTAGE_KIND = {"水": "停水", "电": "停电", "气": "停气", "暖气": "停暖", "暖": "停暖"}
+# how a notice words that outage: 「停水」, 「暂停供水」, 「供水将中断」, 「停止供暖」
+_NOTICE_WORDS = {kind: re.compile(f"{kind}|(暂停|停止|中断)(供)?{kind[1]}|供{kind[1]}.{{0,6}}(暂停|停止|中断)")
+                 for kind in set(_OUTAGE_KIND.values())}
 
 
 def outage_if_asked(turn: Turn, classification) -> Reply | None:  # noqa: ANN001
@@ -190,7 +193,8 @@ def outage_if_asked(turn: Turn, classification) -> Reply | None:  # noqa: ANN001
     since = turn.now - timedelta(days=OUTAGE_DAYS)
     rows = turn.session.execute(select(Announcement).where(Announcement.created_at >= since)
                                 .order_by(Announcement.id.desc())).scalars()
-    notices = [a for a in rows if kind in a.text and (grid is None or grid.code in (a.grid_codes or []))][:2]
+    said = _NOTICE_WORDS[kind]
+    notices = [a for a in rows if said.search(a.text) and (grid is None or grid.code in (a.grid_codes or []))][:2]
     from bot.dialogue.handlers import Clarification
 
     turn.set_state(Clarification.state, text=text, offer=True)

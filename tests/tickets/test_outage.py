@@ -39,4 +39,7 @@ def test_without_a_notice_the_resident_is_told_none_was_sent_and_a_complaint_is_
     chat = Chat(safe, org.session, user="oUnbound")
     none = chat.say("小区是不是停电了")
     assert "没有查到社区近 3 天发布的停电通知" in none and "回复「2」" in none
+    worded = "因线路改造，12月9日8:00-12:00暂停供电。"  # a notice that does not say 停电 outright
+    announce(session=org.session, text=worded)
+    assert worded in chat.say("小区是不是停电了")
     assert "在哪里" in Chat(safe, org.session, user="oOther").say("停水三天了也没人管")  # a complaint: intake
