@@ -163,7 +163,7 @@ def grid_worker_if_asked(turn: Turn) -> Reply | None:
 
 
 # 「停水了什么时候来水啊」, 「今天怎么停电了」: an outage asked about (a question word, ≤ 30 characters)
-_OUTAGE = re.compile(r"(停|断|没|没有)(水|电|气|暖气|暖)|(来|通)(水|电|气|暖)")
+_OUTAGE = re.compile(r"(?<![机车瓶卡表池])(停|断|没|没有)(水|电|气|暖气|暖)|(来|通)(水|电|气|暖)")  # not 手机没电
 _OUTAGE_ASKED = re.compile(r"什么时候|啥时候|几点|多久|何时|多长时间|怎么|咋|为什么|为啥|是不是|吗|么|呢|[?？]")
 OUTAGE_MAX_LEN = 30
 OUTAGE_DAYS = 3

@@ -43,3 +43,4 @@ def test_without_a_notice_the_resident_is_told_none_was_sent_and_a_complaint_is_
     announce(session=org.session, text=worded)
     assert worded in chat.say("小区是不是停电了")
     assert "在哪里" in Chat(safe, org.session, user="oOther").say("停水三天了也没人管")  # a complaint: intake
+    assert "通知" not in Chat(safe, org.session, user="oPhone").say("手机没电了怎么办")  # no outage at all
