@@ -18,7 +18,7 @@ from intents.types import MAIN_CLASSES, Category, Classification
 
 # WeChat's own faces arrive as text: 「[微笑]」, 「[强]」, 「[OK]」 (lower-cased by normalize); emoji as characters
 _WECHAT_FACES = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]|/:[a-z!?<>@&*%#$^]{1,8}")
-_A_FACE = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]|/:[a-z!?<>@&*%#$^]{1,8}|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_A_FACE = re.compile(_WECHAT_FACES.pattern + r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 MAIN_INTENTS = ("question", "complaint", "service_request", "suggestion")
 SHORT_PRIORITY = ("human", "status_query", "thanks", "greeting")

@@ -116,8 +116,10 @@ def answer_if_known(turn: Turn, text: str) -> Reply | None:
                         today=turn.today, log_unknown=False)
     if match.outcome != "answer":
         return None
-    return Reply(text=_answered(turn, match, follows, text),
-                 meta={"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3)})
+    meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3)}
+    if follows:
+        meta["faq_follows"] = follows.get("code") or follows.get("question")
+    return Reply(text=_answered(turn, match, follows, text), meta=meta)
 
 
 def _only_the_followed(turn: Turn, codes: list[str], followed: str, text: str) -> bool:
@@ -145,19 +147,12 @@ def answer_errand(turn: Turn, text: str) -> Reply | None:
     first (most residents only need to know how), with an offer to register it for staff help; None otherwise.
     Nothing is logged as unanswered: this is a request, not a question the FAQ missed."""
     from bot.dialogue.handlers import Clarification
-    from knowledge_base import service
 
-    asked, follows = _with_topic(turn, text)
-    match = service.ask(turn.session, asked, channel=turn.inbound.channel, user_id=turn.inbound.user_id,
-                        today=turn.today, log_unknown=False)
-    if match.outcome != "answer":
+    known = answer_if_known(turn, text)
+    if known is None:
         return None
-    answer_text = _answered(turn, match, follows, text)
     turn.set_state(Clarification.state, text=text, offer=True)
-    meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3), "errand_offer": True}
-    if follows:
-        meta["faq_follows"] = follows.get("code") or follows.get("question")
-    return Reply(text=f"{answer_text}\n\n{texts.ERRAND_OFFER}", meta=meta)
+    return Reply(text=f"{known.text}\n\n{texts.ERRAND_OFFER}", meta={**known.meta, "errand_offer": True})
 
 
 def _may_be_a_report(turn: Turn) -> bool:

@@ -55,6 +55,11 @@ def _parse(value: str):
     return datetime.fromisoformat(value)
 
 
+def _quoted(text: str) -> str:
+    """A resident's words as quoted back: up to 20 characters, then 「…」."""
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
 def show_status(turn: Turn) -> Reply:
     """The resident's tickets: status, deadline and who (which grid) has it."""
     from bot.tickets.intake import paused_line
@@ -67,7 +72,7 @@ def show_status(turn: Turn) -> Reply:
     for t in rows:
         lines.append(texts.STATUS_LINE.format(
             number=t.number, status=texts.STATUS_NAMES.get(t.status, t.status),
-            text=t.text[:20] + ("…" if len(t.text) > 20 else ""), where=_where(turn, t), deadline=_deadline(turn, t)))
+            text=_quoted(t.text), where=_where(turn, t), deadline=_deadline(turn, t)))
     if kept:
         lines.append(kept)
     return Reply(text="\n".join(lines))
@@ -110,7 +115,7 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
     tickets.urge(session=turn.session, ticket=ticket, text=text, now=turn.now)
     short = ticket.text.split("\n", 1)[0]
     return Reply(text=texts.URGED.format(
-        number=ticket.number, text=short[:20] + ("…" if len(short) > 20 else ""),
+        number=ticket.number, text=_quoted(short),
         status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
         handler=(tickets.handler_name(session=turn.session, ticket=ticket)
                  if ticket.handler_id or ticket.department_id else "待派单"),
@@ -241,10 +246,6 @@ def two_matters(text: str):  # noqa: ANN201
     if len(asks) == 1 and len(tells) == 1:
         return ("report", asks[0], *tells[0])
     return None
-
-
-def _quoted(text: str) -> str:
-    return text if len(text) <= 20 else text[:20] + "…"
 
 
 def named_answer(question: str, answer: str) -> str:

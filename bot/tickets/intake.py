@@ -47,7 +47,8 @@ ASK_WHAT = {"suggestion": "好的，请说说您的建议，我来为您登记�
             "complaint": "好的，请说说是什么问题、在哪里，我来为您登记。",
             "service_request": "好的，请说说需要办什么或修什么、在哪里，我来为您登记。"}
 ASK_WHAT_AT = "好的，{place}。请说说那里有什么问题，我来为您登记。"
-ASK_WHAT_AGAIN = "收到照片。请再用文字简单说说是什么事，我来为您登记。"
+ASK_WHAT_TEXT = "请再用文字简单说说是什么事，我来为您登记。"
+ASK_WHAT_AGAIN = "收到照片。" + ASK_WHAT_TEXT
 # 「我想给社区提个建议」, 「我要投诉」, 「我要反映个问题」: the resident announces a report and says it in the next
 # message. Only these words (and fillers) in the whole message: 「我要投诉物业」 already says what.
 _ANNOUNCEMENT = re.compile(
@@ -451,8 +452,7 @@ class Intake:
         if match == "placeholder":  # the step is asked again, saying what did not come through
             said = turn.text.strip()
             photo = "图" in said or "照" in said
-            reply = _next(turn, draft) if turn.state != WHAT else Reply(text=ASK_WHAT_AGAIN.split("。", 1)[1],
-                                                                          meta={"intake": "what"})
+            reply = _next(turn, draft) if turn.state != WHAT else Reply(text=ASK_WHAT_TEXT, meta={"intake": "what"})
             return Reply(text=PLACEHOLDER_SAID.format(said=said[:20], what="照片" if photo else "内容")
                          + (PLACEHOLDER_PHOTO if photo else "") + reply.text, meta=reply.meta)
         if match == "yes":
