@@ -140,10 +140,17 @@ def score_covered(index: FaqIndex, queries: list[tuple[str, str]], today: date) 
 
 
 def score_uncovered(index: FaqIndex, texts: list[str], today: date) -> dict:
-    counts = Counter(index.match(t, today=today).outcome for t in texts)
-    answered = [t for t in texts[:0]]
+    """How questions the FAQ has no entry for were met; `examples` are the first five that were answered all the
+    same, each with the entry that answered and its score: those are the wrong answers to read."""
+    counts = Counter()
+    answered = []
+    for t in texts:
+        m = index.match(t, today=today)
+        counts[m.outcome] += 1
+        if m.outcome == ANSWER:
+            answered.append([t, m.code, round(m.score, 4)])
     n = max(len(texts), 1)
-    return {"queries": len(texts), **{k: round(v / n, 4) for k, v in sorted(counts.items())}, "examples": answered}
+    return {"queries": len(texts), **{k: round(v / n, 4) for k, v in sorted(counts.items())}, "examples": answered[:5]}
 
 
 def run(*, entries: int = 2000, messages_path: str | None = None, seed: int = 7,

@@ -1011,6 +1011,38 @@ class FaqIndex:
         theirs = self._sounds_of(j)
         return any(w not in snorm and w not in theirs for w, _ in self._rare_of_question(i))
 
+    STATED_SITUATION = True  # a sole fit for another situation of the service than the one the resident says is none
+
+    def _story_words(self, text: str) -> tuple[str, ...]:
+        """The words of the query's clauses that ask nothing, when another clause asks (公办的养老院，入住收不收费):
+        where a resident says whose case it is."""
+        clauses = [c for c in _SEPARATOR_RE.split(text) if normalize(c)]
+        asking = [bool(aspects(c)) for c in clauses]
+        if len(clauses) < 2 or not any(asking):
+            return ()
+        return tuple(w for c, a in zip(clauses, asking) if not a for w in words(normalize(c)))
+
+    def _another_situation(self, i: int, snorm: str, text: str) -> bool:
+        """The resident's story names a situation (公办的养老院，…) that entry i has nowhere, while entry i's question
+        says one the query does not (民办); and the FAQ has the resident's situation for the same service, in entries
+        on other questions (公办: 材料, 地点). The entry is then for someone else's case, and the one for the
+        resident's is missing: answering it was a wrong answer. Without such entries a story word may be the
+        resident's own words for the entry's situation (海葬 for 生态), and nothing is concluded."""
+        theirs = self._sounds_of(i)
+        own = self._rare_of_question(i)
+        if not any(w not in snorm for w, _ in own):
+            return False
+        service = {w for w, _ in own if w in snorm}  # what the query names of the entry: its service
+        for w in self._story_words(text):
+            tid = self._rare_id(w) if len(w) > 1 and w not in _PERSON_WORDS and _NAME_TAGS.match(_pos(w)) else None
+            if tid is None or sound(w) in theirs:
+                continue
+            # the FAQ has the resident's situation for this same service, in an entry of another kind of question
+            docs = self._post_docs[self._indptr[tid] : self._indptr[tid + 1]].tolist()
+            if any(j != i and service & {v for v, _ in self._rare_of_question(j)} for j in docs):
+                return True
+        return False
+
     def _rare_of_question(self, i: int) -> list[tuple[str, float]]:
         names = self._names_cache.setdefault(i, {})
         found = names.get(0)
@@ -1086,6 +1118,8 @@ class FaqIndex:
                         return None
             extra = self._doc_aspects(chosen, name) - asked
             if extra & {"代办", "电话"}:  # 委托他人办理需要什么手续 / 拨打哪个电话或到哪个窗口: about a proxy or a phone first
+                return None
+            if self.STATED_SITUATION and self._another_situation(chosen, snorm, text):
                 return None
             if self.UNSAID_SITUATION and extra & _SITUATIONS:  # 医保卡在哪里办 is not 医保卡丢了去哪补: not said lost
                 return None

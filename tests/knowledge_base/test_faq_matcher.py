@@ -708,3 +708,29 @@ def test_an_entry_for_a_situation_the_resident_does_not_say_is_not_the_answer():
     for text in ("医保卡丢了去哪补", "社保卡掉了怎么办"):
         assert idx.match(text, today=TODAY).code == "D065", text
     assert aspects("换地址了要去改吗") >= {"变更"}
+
+
+
+def test_an_entry_for_another_situation_of_the_service_is_not_the_answer_when_the_residents_is_missing():
+    """「公办的养老院，养老机构入住收不收费」 was answered from the 民办 entry on fees when the FAQ lacked the 公办 one:
+    the FAQ tells 公办 and 民办 apart for this service (公办 has entries on other questions) and the resident said
+    公办. A menu now, not someone else's fees; with the 公办 entry back, or asked about 民办, it is answered."""
+    from knowledge_base.evaluate import official_faq_fifth
+
+    faq = [e.doc for e in official_faq_fifth(seed=11)]
+    public = next(d for d in faq if "公办养老机构" in d.question and "费用" in d.question)
+    private = next(d for d in faq if "民办养老机构" in d.question and "免收相关费用" in d.question)
+    lacking = FaqIndex.build([d for d in faq if d is not public])
+    for text in ("公办的养老院，养老机构入住收不收费", "公办的养老院，养老机构入住要交好多钱"):
+        m = lacking.match(text, today=TODAY)
+        assert not m.answered and private.code in m.menu_codes, (text, m)
+        assert FaqIndex.build(faq).match(text, today=TODAY).code == public.code
+    assert lacking.match("民办的养老院，养老机构入住收不收费", today=TODAY).code == private.code
+
+
+def test_the_evaluation_names_the_uncovered_questions_that_were_answered():
+    from knowledge_base.evaluate import score_uncovered
+
+    found = score_uncovered(index(), ["外地人怎么申请居住证", "地铁十号线什么时候开通"], TODAY)
+    assert found["queries"] == 2 and found["answer"] == 0.5
+    assert [e[:2] for e in found["examples"]] == [["外地人怎么申请居住证", "JZ1"]]
