@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TEXT_BYTES = 2048
 MORE_HINT = "\n……\n回复「更多」查看全文"
+_NOT_WORD = re.compile(r"[\s\W_]+")
+
+
+def bare(text: str) -> str:
+    """What a resident typed without spaces, punctuation or emoji: 「确认！」 and 「 确 认 」 are 确认."""
+    return _NOT_WORD.sub("", text)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 from intents.model import MAX_CHARS, FeatureLookup, Fired, NgramModel
 from intents.rules import Rule, RuleSet
 from intents.text import (candidate_spans, distinct, gram_ids, has_content, interior_typo, load_jieba, load_readings,
-                          normalize, positions, round_to, sounds_alike, tokens)
+                          normalize, placeholder, positions, round_to, sounds_alike, tokens)
 from intents.types import MAIN_CLASSES, Category, Classification
 
 # WeChat's own faces arrive as text: 「[微笑]」, 「[强]」, 「[OK]」 (lower-cased by normalize); emoji as characters
@@ -154,12 +154,12 @@ class Classifier:
     def _classify(self, text: str) -> Classification:
         norm = normalize(text if isinstance(text, str) else "")
         content = has_content(norm)
-        if (("[" in norm or "/:" in norm or not content)
+        if (("[" in norm or "/:" in norm or not content) and not placeholder(norm)
                 and not has_content(_WECHAT_FACES.sub("", norm)) and _A_FACE.search(norm)):
             # 「👍」, 「[微笑]」, 「[抱拳][抱拳]」 alone: a nod, as 「好的」 is, not a message to ask back about
             return Classification(intent="thanks", confidence=0.9, scores={"thanks": 0.9},
                                   evidence=[{"rule": "short.ack", "intent": "thanks", "keyword": "emoji", "weight": 1.0}])
-        if not content:
+        if not content or placeholder(norm):  # 「[图片]」 typed or pasted: nothing said yet
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))
         # a long letter is read for its first 400 characters (and the model its last 20)

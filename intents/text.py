@@ -22,6 +22,14 @@ _WIDE = {chr(c): chr(h) for c, h in _HALF_WIDTH.items() if c != h}
 _WIDE_RE = re.compile("[" + "".join(sorted(_WIDE)) + "\ud800-\udfff]")
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]")
 _ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
+# What WeChat shows in place of what is not text (a photo, a voice note…) when a resident pastes it from another chat
+# or a client forwards only the preview: 「[图片]」 is no nod, as the face 「[微笑]」 is, and no place or matter.
+_PLACEHOLDER = re.compile(r"^(\[(图片|照片|语音|视频|表情|动画表情|链接|文件|位置|图片消息)\]\s*)+$")
+
+
+def placeholder(text: str) -> bool:
+    """The message is only such placeholders: 「[图片]」, 「[语音][语音]」."""
+    return bool(_PLACEHOLDER.match(text.strip())) if isinstance(text, str) else False
 
 
 def normalize(text: str) -> str:

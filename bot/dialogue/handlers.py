@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot.dialogue import routes, texts
 from bot.dialogue.engine import Turn
-from bot.inbound import Reply
+from bot.inbound import Reply, bare
 from bot.org import service as org
 
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 COMMANDS = {
     "human": {"人工", "转人工", "人工服务", "找人工", "人工客服", "客服", "找工作人员"},
@@ -25,7 +23,7 @@ _COMMAND_OF = {word: name for name, words in COMMANDS.items() for word in words}
 
 def command_of(text: str) -> str | None:
     """An exact command word (ignoring spaces and punctuation), or None."""
-    return _COMMAND_OF.get(_PUNCT.sub("", text).lower())
+    return _COMMAND_OF.get(bare(text).lower())
 
 
 class HumanHandoff:
@@ -143,7 +141,7 @@ def _rules_fired(c) -> set[str]:
 def _bare_topic(text: str, c) -> bool:
     """Only a category's keyword fired (and the model): no question, complaint or suggestion cue at all."""
     kinds = {rule.split(".")[0] for rule in _rules_fired(c)}
-    return (bool(getattr(c, "category", None)) and len(_PUNCT.sub("", text)) <= BARE_TOPIC_MAX
+    return (bool(getattr(c, "category", None)) and len(bare(text)) <= BARE_TOPIC_MAX
             and kinds <= {"category", "model"})
 
 
@@ -174,13 +172,13 @@ class Clarification:
     def check(self, turn: Turn) -> Any | None:
         if turn.state != self.state:
             return None
-        word = _PUNCT.sub("", turn.text)
+        word = bare(turn.text)
         for intent, words in CLARIFY_CHOICES.items():
             if word in words:
                 return intent
         if turn.flow_data.get("offer") and word.lower() in OFFER_YES:
             return "complaint"  # as 「2」: handle makes it a service request when the scores say so
-        original = _PUNCT.sub("", turn.flow_data.get("text", ""))
+        original = bare(turn.flow_data.get("text", ""))
         if (len(word) <= 12 and len(original) >= 4 and not original.isdigit()
                 and org.building_named(session=turn.session, text=turn.text) is not None):
             return "place"  # 「4号楼2单元」: where the problem is, so the message asked about is a report there
@@ -213,9 +211,12 @@ class IntentRoute:
         rejected = faq.rejected_answer(turn)
         if rejected is not None:  # 「不对」 right after an answer: it missed, staff are told which question
             return faq.answer_rejected(turn, rejected)
-        from bot.tickets.intake import bare_number
+        from bot.tickets.intake import bare_number, placeholder_said
 
-        word = _PUNCT.sub("", turn.text)
+        said = placeholder_said(turn.text)
+        if said is not None:  # 「[图片]」 typed or pasted: only that text came, not the photo (it was read as a nod)
+            return Reply(text=said + texts.PLACEHOLDER_ALONE)
+        word = bare(turn.text)
         if bare_number(word) and word != "88":  # 「2」 with nothing waiting (88 is goodbye)
             return Reply(text=texts.NUMBER_ALONE)
         if word in NOTHING_TO_CONFIRM_WORDS:  # 「确认」/「跳过」 with no report open or kept

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.dialogue import texts
 from bot.dialogue.engine import Turn
-from bot.inbound import Reply
+from bot.inbound import Reply, bare
 from bot.models import Conversation
 from bot.tickets import service as tickets
 
@@ -221,7 +221,6 @@ def open_ticket(turn: Turn, *, kind: str, text: str, classification, then_ask: s
 # 「我想问下居住证怎么办，还有楼下垃圾好几天没人收了」: a question and a report in one message, joined by 还有,
 # 另外, 顺便…; read whole it is a question (the report was lost) or a menu for 居住证
 _ALSO = re.compile(r"[，,。；;！!？?\s]+(还有|另外|再就是|再有|顺便|顺带|对了|此外)(就是|呢|的是|一件事|一个事|个事)?[，,：:、]?")
-_NOT_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
 PART_MIN = 4  # characters each part must have (punctuation aside)
 REPORT_KINDS = ("complaint", "service_request", "suggestion")
 
@@ -234,7 +233,7 @@ def two_matters(text: str):  # noqa: ANN201
     if found is None:
         return None
     head, tail = text[:found.start()].strip(), text[found.end():].strip()
-    if min(len(_NOT_WORD.sub("", head)), len(_NOT_WORD.sub("", tail))) < PART_MIN:
+    if min(len(bare(head)), len(bare(tail))) < PART_MIN:
         return None
     import intents
 

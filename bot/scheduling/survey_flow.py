@@ -6,10 +6,9 @@ import re
 from typing import Any
 
 from bot.dialogue.engine import Turn
-from bot.inbound import Reply
+from bot.inbound import Reply, bare
 from bot.scheduling.models import Survey
 
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _FULLWIDTH = str.maketrans("１２３４５", "12345")
 RESOLVED_WORDS = {"1": True, "已解决": True, "解决了": True, "解决": True, "是": True, "好了": True, "已经解决": True,
                   "2": False, "未解决": False, "没解决": False, "没有解决": False, "否": False, "还没解决": False,
@@ -37,7 +36,7 @@ _SATISFACTION_SAID = ((re.compile(r"^(不太|不怎么|不是很|不大)满意")
 
 
 def _clean(text: str) -> str:
-    return _PUNCT.sub("", text.translate(_FULLWIDTH))
+    return bare(text.translate(_FULLWIDTH))
 
 
 def _core(word: str) -> str:

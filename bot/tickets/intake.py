@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialogue.engine import Turn
-from bot.inbound import Reply
+from bot.inbound import Reply, bare
 from bot.org import service as org
 from bot.tickets import service as tickets
 
@@ -15,7 +15,6 @@ WHAT, WHERE, PHOTO, CONFIRM = "intake_what", "intake_where", "intake_photo", "in
 INTAKE_STATES = (WHAT, WHERE, PHOTO, CONFIRM)
 BIND_WHERE, BIND_CONFIRM = "bind_where", "bind_confirm"
 ANONYMOUS = "anon_opinion"
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 YES = {"确认", "是", "是的", "对", "对的", "好", "好的", "好嘞", "好滴", "提交", "确定", "确认提交", "可以", "可以的", "嗯",
        "嗯嗯", "行", "行吧", "中", "没问题", "ok", "yes"}  # 中: Henan's 好
 NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出"}
@@ -73,7 +72,6 @@ _PUBLIC_PLACE = re.compile(r"(小区|社区|院子)?(?<![家户室楼栋元])(�
                            r"人行道|公交站|垃圾站|垃圾房|垃圾桶|垃圾箱|河边|湖边|绿化带|草坪|空地|围墙|外墙|小区(里|内|里面)|院子里|"
                            r"(小区|社区)(周边|附近|外面)")
 # 「[图片]」 typed (or pasted from another chat) instead of the picture itself: no place, no photo, no words
-_PLACEHOLDER = re.compile(r"^(\[(图片|照片|语音|视频|表情|动画表情|链接|文件|位置|图片消息)\]\s*)+$")
 PLACEHOLDER_SAID = "只收到了文字「{said}」，没有收到{what}。"
 PLACEHOLDER_PHOTO = "照片请点输入框旁的「+」，从「相册」或「拍摄」发送。"
 PLACE_TEXT_MAX = 30  # characters: longer is a description, not a place
@@ -147,7 +145,7 @@ def _more_of_the_report(turn: Turn) -> bool:
 def _a_place(text: str) -> bool:
     """An answer to 「在哪里」 that reads as a place: a place word in it (「东门」, 「3栋后面」, 「地下车库」), or a short
     name (「火星基地」) — with nothing that tells a story (not 「他们不管事」, 「晚上黑漆漆的老人都不敢出门」)."""
-    said = _PUNCT.sub("", text)
+    said = bare(text)
     if not 0 < len(said) <= PLACE_TEXT_MAX:
         return False
     if _TELLING_WORDS.search(said):  # 「晚上黑漆漆的老人都不敢出门」 has a 门 too: telling wins, unless a building is
@@ -160,7 +158,7 @@ def _place_corrected(turn: Turn):  # noqa: ANN202
     the building, else None. 「7号楼也有这个问题」 tells more, it corrects nothing."""
     text = turn.text.strip()
     rest = _CORRECTION.sub("", text, 1)
-    if rest == text and _TELLING_WORDS.search(_PUNCT.sub("", text)):
+    if rest == text and _TELLING_WORDS.search(bare(text)):
         return None
     if not rest or not _a_place(rest) or not _BUILDING_WORDS.search(rest):
         return None
@@ -173,7 +171,19 @@ def _short(text: str, size: int = 15) -> str:
 
 
 def _word(text: str) -> str:
-    return _PUNCT.sub("", text).lower()
+    return bare(text).lower()
+
+
+def placeholder_said(text: str) -> str | None:
+    """For 「[图片]」 typed or pasted (what WeChat shows for a photo it did not send): that only the text came
+    through, and how to send a photo; None for any other message."""
+    from intents.text import placeholder
+
+    if not placeholder(text):
+        return None
+    said = text.strip()
+    photo = "图" in said or "照" in said
+    return PLACEHOLDER_SAID.format(said=said[:20], what="照片" if photo else "内容") + (PLACEHOLDER_PHOTO if photo else "")
 
 
 def _set(turn: Turn, state: str, **data: Any) -> None:
@@ -263,7 +273,7 @@ def start_at_building(turn: Turn, building) -> Reply:  # noqa: ANN001
 
 
 def _announcement_only(text: str) -> bool:
-    return bool(_ANNOUNCEMENT.match(_PUNCT.sub("", text)))
+    return bool(_ANNOUNCEMENT.match(bare(text)))
 
 
 def _on_site(category: str | None) -> bool:
@@ -375,7 +385,7 @@ class Intake:
             return "location" if turn.state == WHERE and ib.location else None
         if not _spoken(turn):
             return None
-        if _PLACEHOLDER.match(turn.text.strip()):
+        if placeholder_said(turn.text) is not None:
             return "placeholder"
         word = _word(turn.text)
         if word in ESCAPES:
@@ -450,11 +460,8 @@ class Intake:
                 draft["photo_done"] = True
             return _next(turn, draft)
         if match == "placeholder":  # the step is asked again, saying what did not come through
-            said = turn.text.strip()
-            photo = "图" in said or "照" in said
             reply = _next(turn, draft) if turn.state != WHAT else Reply(text=ASK_WHAT_TEXT, meta={"intake": "what"})
-            return Reply(text=PLACEHOLDER_SAID.format(said=said[:20], what="照片" if photo else "内容")
-                         + (PLACEHOLDER_PHOTO if photo else "") + reply.text, meta=reply.meta)
+            return Reply(text=placeholder_said(turn.text) + reply.text, meta=reply.meta)
         if match == "yes":
             return _then_answer(turn, draft, _create(turn, draft))
         if match == "again":

@@ -116,6 +116,14 @@ def test_a_face_alone_is_a_nod_but_a_face_after_a_report_leaves_the_report(text:
     assert intents.classify("？？？").intent == "unknown"
 
 
+@pytest.mark.parametrize("text", ["[图片]", "[语音]", "[图片][图片]", " [视频] "])
+def test_what_wechat_shows_for_a_photo_or_voice_is_no_nod(text: str) -> None:
+    """「[图片]」 is the text WeChat puts where a photo was: typed or pasted alone, nothing has been said yet."""
+    result = intents.classify(text)
+    assert result.intent == "unknown" and result.needs_clarification
+    assert intents.classify(text + "楼道灯坏了").intent == "service_request"
+
+
 @pytest.mark.parametrize("text", ["那个灯的事怎么样了", "我的事情现在怎么样了", "那件事有进展吗"])
 def test_asking_after_that_matter_is_a_status_query(text: str) -> None:
     assert intents.classify(text).intent == "status_query"

@@ -554,6 +554,17 @@ def test_the_word_picture_typed_instead_of_a_picture_is_neither_a_place_nor_a_ph
     assert t.building_id == org.building("5号楼").id and t.text == "楼道灯不亮了，都黑了三天" and not t.attachments
 
 
+def test_the_word_picture_with_nothing_open_says_the_photo_did_not_come_and_is_no_nod(org, chat):
+    """With no report open, 「[图片]」 was read as an emoji nod (「好的。还有其他需要…」): the resident thought the
+    photo had arrived. Now they hear it did not, and how to send one; a face 「[微笑]」 is still a nod."""
+    reply = chat.say("[图片]")
+    assert "没有收到照片" in reply and "「+」" in reply and "是什么事" in reply
+    assert "没有收到内容" in chat.say("[语音]")
+    assert chat.say("[微笑]") == texts.ACK
+    assert chat.tickets() == []
+    assert "已记录" not in chat.say("确认")
+
+
 def test_a_building_given_for_a_clarifying_question_makes_the_message_a_report_there(org, chat):
     assert "请回复数字" in chat.say("对面装修吵")  # 「4号楼2单元」 answers it with a place
     reply = chat.say("4号楼2单元")
