@@ -154,12 +154,13 @@ class Classifier:
     def _classify(self, text: str) -> Classification:
         norm = normalize(text if isinstance(text, str) else "")
         content = has_content(norm)
-        if (("[" in norm or "/:" in norm or not content) and not placeholder(norm)
+        pasted = "[" in norm and placeholder(norm)  # 「[图片]」 typed or pasted: nothing said yet, and no nod
+        if (("[" in norm or "/:" in norm or not content) and not pasted
                 and not has_content(_WECHAT_FACES.sub("", norm)) and _A_FACE.search(norm)):
             # 「👍」, 「[微笑]」, 「[抱拳][抱拳]」 alone: a nod, as 「好的」 is, not a message to ask back about
             return Classification(intent="thanks", confidence=0.9, scores={"thanks": 0.9},
                                   evidence=[{"rule": "short.ack", "intent": "thanks", "keyword": "emoji", "weight": 1.0}])
-        if not content or placeholder(norm):  # 「[图片]」 typed or pasted: nothing said yet
+        if not content or pasted:
             return Classification(intent="unknown", confidence=0.0, scores={"unknown": 1.0}, needs_clarification=True,
                                   clarifying_question=self.settings["clarify"].get("default"))
         # a long letter is read for its first 400 characters (and the model its last 20)
