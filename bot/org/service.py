@@ -181,14 +181,18 @@ def _aware(value: datetime) -> datetime:
 # ---- places -------------------------------------------------------------------------------------------
 
 _UNIT = re.compile(r"(\d+)\s*单元\s*(\d+)?\s*(?:室|号)?")
+# 「3号楼501」, 「5栋1202室」: a flat number straight after the building, with no 单元 (most towers have one door).
+# Three or four digits, not followed by what makes them a count, a date or an amount (「3号楼100多户」)
+_ROOM = re.compile(r"(?:号楼|楼|栋|幢|座)\s*(\d{3,4})\s*(?:室|号|房)?(?![\d年月日号楼栋层元块米户人多个天次])")
 
 
 def parse_unit(text: str) -> str | None:
-    """「2单元301」 from free text, or None."""
+    """「2单元301」 (or 「501室」 when a flat follows the building with no 单元) from free text, or None."""
     m = _UNIT.search(text)
-    if not m:
-        return None
-    return f"{m.group(1)}单元" + (m.group(2) or "")
+    if m:
+        return f"{m.group(1)}单元" + (m.group(2) or "")
+    m = _ROOM.search(text)
+    return f"{m.group(1)}室" if m else None
 
 
 class BuildingRef(NamedTuple):

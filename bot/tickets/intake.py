@@ -22,6 +22,10 @@ NO = {"取消", "否", "不", "不是", "放弃", "算了", "不用了", "退出
 _NO_SAID = re.compile(r"^(那|那就|还是|哦|噢|嗯)?((算了|不用了|不要了|不报了|不反映了|不登记了|不用登记了|没事了|不麻烦了|"
                       r"取消|取消吧|放弃|不弄了|不修了)(吧|啦|哈)?)+(谢谢|谢谢你|谢谢啦|谢了)?$")
 SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知道", "略过"}
+# 「没有照片」, 「不方便拍」: 跳过 said of the photo (these were added to the report as 补充：没有照片)
+_NO_PHOTO = re.compile(r"^(我)?(现在|暂时|这会)?((没有|没|不要|不用|不发|不需要|发不了|不方便发|没法发|不想发)(现场)?"
+                       r"(照片|图片|相片|图|照)|(拍不了|不方便拍|没法拍|没拍|不拍|拍不到|不想拍)(照片|图片|相片)?)"
+                       r"(了|啦|哦|呢|吧|哈)?$")
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
 CONFIRM_KEPT = {"确认", "提交", "确定", "确认提交"}  # said with a report kept: meant for it, so it is shown again
@@ -48,6 +52,7 @@ ASK_WHAT = {"suggestion": "好的，请说说您的建议，我来为您登记�
 ASK_WHAT_AT = "好的，{place}。请说说那里有什么问题，我来为您登记。"
 ASK_WHAT_TEXT = "请再用文字简单说说是什么事，我来为您登记。"
 ASK_WHAT_AGAIN = "收到照片。" + ASK_WHAT_TEXT
+ASK_WHAT_NOTHING = "还没说是什么事呢。请用文字简单说说，我来为您登记；不需要登记请回复「取消」。"
 # 「我想给社区提个建议」, 「我要投诉」, 「我要反映个问题」: the resident announces a report and says it in the next
 # message. Only these words (and fillers) in the whole message: 「我要投诉物业」 already says what.
 _ANNOUNCEMENT = re.compile(
@@ -392,7 +397,9 @@ class Intake:
             return "escape"  # 人工, 查询 …: the flow is left, the command runs
         if word in NO or _NO_SAID.match(word):
             return "cancel"
-        if turn.state == WHAT:  # what the report is: anything but a command or a confident question
+        if turn.state == WHAT:  # what the report is: anything but a command, a confident question or a 「跳过」
+            if word in SKIP or _NO_PHOTO.match(word):
+                return "nothing"  # 「跳过」 to 「请说说那里有什么问题」 (this filed a report with no text)
             c = turn.classification
             asks = (c.intent == "question" and not c.needs_clarification and c.confidence >= NEW_MESSAGE_CONFIDENCE
                     and bool(c.category))
@@ -400,7 +407,7 @@ class Intake:
         if turn.state == CONFIRM:
             if word in YES:
                 return "yes"
-            if word in SKIP or bare_number(word):  # nothing to add: the summary again, with what to reply
+            if word in SKIP or _NO_PHOTO.match(word) or bare_number(word):  # nothing to add: the summary again, with what to reply
                 return "again"
             if _place_corrected(turn):  # 「不对，是7号楼2单元」: the place shown was wrong
                 return "place"
@@ -442,6 +449,9 @@ class Intake:
 
             turn.set_state(None)
             return _unfiled(turn, IntentRoute().handle(turn, turn.classification) if turn.text else Reply(), draft)
+        if match == "nothing":
+            _set(turn, WHAT, **draft)
+            return Reply(text=ASK_WHAT_NOTHING, meta={"intake": "what"})
         if match == "what":  # the report itself, after 「我想提个建议」: read as its own message, kind as announced
             c = turn.classification
             draft.update(text=turn.text, category=c.category, department=c.department,
@@ -494,7 +504,7 @@ class Intake:
             label = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
             return Reply(text=PLACE_NOTED.format(place=label + (draft.get("unit") or "")) + ASK_PHOTO,
                          meta={"intake": "photo"})
-        if word not in SKIP | YES:
+        if word not in SKIP | YES and not _NO_PHOTO.match(word):
             draft["text"] = f"{draft['text']}\n补充：{turn.text}"
         draft["photo_done"] = True
         return _next(turn, draft)

@@ -50,6 +50,9 @@ def test_binding_by_building_name_alias_and_unit(org):
     assert service.find_building(session=s, text="13号楼").name == "13号楼"  # not 3号楼
     assert service.find_building(session=s, text="99号楼") is None
     assert service.parse_unit("3号楼2单元301室") == "2单元301"
+    # a flat straight after the building (most towers have one door); not a count, a year or a distance
+    assert [service.parse_unit(t) for t in ("3号楼501", "5栋 1202室", "3号楼100多户", "3号楼2023年装的", "3号楼300米")] \
+        == ["501室", "1202室", None, None, None]
     r = service.bind_resident(session=s, channel="wechat", openid="oNew", building_id=b.id, unit="2单元301")
     assert (r.grid_id, r.building_id, r.unit) == (b.grid_id, b.id, "2单元301")
     again = service.bind_resident(session=s, channel="wechat", openid="oNew", building_id=org.building("5号楼").id)

@@ -185,6 +185,28 @@ def test_i_do_not_know_where_is_taken_as_skip(org, chat):
     assert "照片" in chat.say("我也不清楚在哪")
 
 
+def test_no_photo_said_in_words_is_a_skip_not_more_about_the_problem(org, chat):
+    chat.say("楼道灯坏了")
+    chat.say("3号楼")
+    confirm = chat.say("没有照片")
+    assert confirm.startswith("请确认要登记的事项") and "补充" not in confirm
+    assert chat.say("不方便拍") == confirm  # at the summary: nothing to add, the summary again
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert t.text == "楼道灯坏了" and t.attachments == []
+
+
+def test_a_place_alone_then_skip_asks_what_the_matter_is_and_files_nothing_empty(org, chat):
+    assert "3号楼501室" in chat.say("3号楼501")  # the flat is kept with the building
+    for nothing in ("跳过", "没照片"):
+        assert "还没说是什么事" in chat.say(nothing)
+    assert "照片" in chat.say("楼道灯不亮")
+    assert "地点：和平社区 和平一网格 3号楼501室" in chat.say("跳过")
+    assert chat.say("确认").startswith("已记录，编号")
+    [t] = chat.tickets()
+    assert t.text.startswith("楼道灯不亮") and "501室" in t.text and t.building_id == org.building("3号楼").id
+
+
 def test_a_request_for_papers_asks_neither_where_nor_for_a_photo_but_a_visit_asks_where(org, chat):
     assert chat.say("我要办个居住证明").startswith("请确认要登记的事项")
     assert "已记录" in chat.say("确认")
