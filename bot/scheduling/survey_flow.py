@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.dialogue.engine import Turn
 from bot.inbound import Reply, bare
 from bot.scheduling.models import Survey
@@ -19,6 +21,12 @@ ASK_SATISFACTION = "感谢反馈！请为本次办理打分：回复 1–5（5 �
 THANKS_CLOSED = "感谢您的评价！工单 {number} 已办结归档。"
 SORRY_REOPENED = "很抱歉没有让您满意。工单 {number} 已重新交办，我们会尽快处理并再次回访。"
 THANKS = "感谢您的反馈！"
+# a bare 「1」/「2」 after the resident left the survey for something else: it may answer another menu, so the
+# survey is asked again, naming the ticket, rather than recorded (a 「2」 would reopen it)
+ASK_AGAIN = "您是在回答编号{number}的回访吗？" + "问题解决了吗？回复 1 已解决 / 2 未解决"
+ASK_SATISFACTION_AGAIN = "您是在回答编号{number}的回访吗？请为本次办理打分：回复 1–5（5 为最满意），或回复 满意 / 基本满意 / 不满意"
+# words that can only answer a survey: what the resident says once they have left it is taken as its answer
+_SURVEY_WORDS = re.compile(r"解决|修好|弄好|处理好|满意|好评|差评|^[1-5一二三四五]\s*(分|星|颗星)")
 
 
 _CN_DIGITS = str.maketrans("一二三四五", "12345")
@@ -28,8 +36,9 @@ _AROUND = re.compile(r"^(嗯|嗯嗯|哦|对|是的|好的|已经)?|(谢谢|谢�
 _RESOLVED_SAID = re.compile(r"^(都|已经|已|早)?(解决|修好|弄好|处理好|搞定|好|通|亮|不漏|不吵)(了)?$|^(没问题|可以|行|ok)(了)?$")
 _UNRESOLVED_SAID = re.compile(r"(没|没有|未|还没|还没有)(解决|修好|修|弄好|处理|人来|来人|管|好)|还是(不|没|老样子|一样)|"
                               r"又(坏|漏|不|堵|响)|还在(漏|响|吵|堵|滴)|根本没|没用|不行")
-# 「挺满意的」 5, 「还行」 4, 「一般般」 3, 「不太满意」 2, 「太差了」 1
-_SATISFACTION_SAID = ((re.compile(r"^(不太|不怎么|不是很|不大)满意"), 2), (re.compile(r"不满意|很差|太差|差评|极差|垃圾"), 1),
+# 「挺满意的」 5, 「还行」 4, 「一般般」 3, 「不太满意」 2, 「太差了」 1; 「垃圾」 only alone (「太垃圾了」), as a new
+# report at this step (「小区门口垃圾没人清」) is no score (it was read as 1 and reopened the ticket)
+_SATISFACTION_SAID = ((re.compile(r"^(不太|不怎么|不是很|不大)满意"), 2), (re.compile(r"不满意|很差|太差|差评|极差|^(太|真|很|非常)?垃圾$"), 1),
                       (re.compile(r"^(挺|蛮|特别|十分|比较|很|非常|超级)?(满意|好评)"), 5),
                       (re.compile(r"^(还行|还可以|可以|还不错|不错|挺好|很好|非常好|蛮好)"), 4),
                       (re.compile(r"^(一般|一般般|马马虎虎|凑合|还凑合)"), 3))
@@ -61,6 +70,12 @@ def parse_resolved(text: str) -> bool | None:
     return None
 
 
+def satisfaction_said(text: str) -> int | None:
+    """A satisfaction said in words (「非常满意」, 「不满意」), not a bare digit: the answer to 「问题解决了吗」 as well,
+    since being satisfied is being helped and 「不满意」 reopens the ticket whatever was solved."""
+    return parse_satisfaction(text) if _SURVEY_WORDS.search(_clean(text)) else None
+
+
 def parse_satisfaction(text: str) -> int | None:
     """1–5 (五星, 4分), or 满意 (5) / 基本满意 (3) / 不满意 (1), and the same said in more words: 挺满意的 5, 还行 4,
     一般般 3, 不太满意 2, 太差了 1."""
@@ -88,19 +103,70 @@ class SurveyFlow:
     name = "survey"
 
     def check(self, turn: Turn) -> Any | None:
-        if turn.state != "survey" or not turn.text:
+        if not turn.text:
+            return None
+        if turn.state is None:
+            return self._left(turn)
+        if turn.state != "survey":
             return None
         step = turn.flow_data.get("step", "resolved")
         answer = parse_resolved(turn.text) if step == "resolved" else parse_satisfaction(turn.text)
+        if answer is None and step == "resolved":  # 「非常满意」 to 「问题解决了吗」: both answered at once
+            said = satisfaction_said(turn.text)
+            return None if said is None else ("both", said)
         return None if answer is None else (step, answer)
 
+    @staticmethod
+    def _left(turn: Turn) -> Any | None:
+        """The resident answered something else in between (a question, a new report) and the survey's state was
+        left; its answer, said now with nothing open, still belongs to it. Words that can only answer a survey are
+        recorded; a bare 「1」/「2」 asks the survey again."""
+        word = _clean(turn.text)
+        digit = word in ("1", "2", "3", "4", "5")
+        if not digit and not _SURVEY_WORDS.search(word):
+            return None
+        if turn.conversation.handoff is not None:
+            return None
+        survey = turn.session.execute(
+            select(Survey).where(Survey.channel == turn.inbound.channel, Survey.openid == turn.inbound.user_id,
+                                 Survey.status.in_(("asked", "reminded")))
+            .order_by(Survey.asked_at.desc(), Survey.id.desc()).limit(1)).scalar_one_or_none()
+        if survey is None:
+            return None
+        step = "satisfaction" if "resolved" in (survey.answers or {}) else "resolved"
+        flow = {"survey_id": survey.id, "number": survey.number, "step": step,
+                **({"resolved": survey.answers["resolved"]} if step == "satisfaction" else {})}
+        if digit:
+            return ("again", flow) if step == "satisfaction" or word in ("1", "2") else None
+        if step == "resolved":
+            answer = parse_resolved(turn.text)
+            if answer is not None:
+                return ("left", flow, "resolved", answer)
+            said = satisfaction_said(turn.text)
+            return None if said is None else ("left", flow, "both", said)
+        answer = parse_satisfaction(turn.text)
+        return None if answer is None else ("left", flow, "satisfaction", answer)
+
     def handle(self, turn: Turn, match: Any) -> Reply:
-        step, answer = match
+        if match[0] == "again":
+            flow = match[1]
+            turn.set_state("survey", **flow)
+            again = ASK_AGAIN if flow["step"] == "resolved" else ASK_SATISFACTION_AGAIN
+            return Reply(text=again.format(number=flow["number"]), meta={"survey": flow["number"]})
+        if match[0] == "left":
+            _, flow, step, answer = match
+            turn.set_state("survey", **flow)
+        else:
+            step, answer = match
         flow = turn.flow_data
         survey = turn.session.get(Survey, flow.get("survey_id"))
         if survey is None or survey.status not in ("asked", "reminded"):
             turn.set_state(None)
             return Reply(text=THANKS)
+        if step == "both":
+            survey.answers = {**(survey.answers or {}), "resolved": True, "resolved_text": turn.text,
+                              "resolved_from": "satisfaction"}
+            return self._finish(turn, survey, resolved=True, satisfaction=answer)
         if step == "resolved":
             survey.answers = {**(survey.answers or {}), "resolved": answer, "resolved_text": turn.text}
             turn.session.add(survey)

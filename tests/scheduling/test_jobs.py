@@ -273,9 +273,49 @@ def test_satisfaction_said_in_words_is_scored(said, score):
 
 @pytest.mark.parametrize("said", ["谢谢", "小区门口的垃圾没人清理", "你好", "好的"])
 def test_what_is_no_answer_to_whether_it_was_solved_stays_none(said):
-    from bot.scheduling.survey_flow import parse_resolved
+    from bot.scheduling.survey_flow import parse_resolved, parse_satisfaction
 
     assert parse_resolved(said) is None
+    assert parse_satisfaction(said) is None  # 垃圾 in a new report is no 「太垃圾了」 (it scored 1 and reopened)
+
+
+def test_a_survey_answer_after_something_else_in_between_still_answers_it(org):
+    s = org.session
+    t = resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    say(s, "oResident001", "社区服务站几点上班", T0 + timedelta(minutes=1))  # the survey's state is left
+    # a bare 「1」 may answer some other menu: the survey is asked again, naming the ticket, not recorded
+    assert say(s, "oResident001", "1", T0 + timedelta(minutes=2)).startswith(f"您是在回答编号{t.number}的回访吗？问题解决了吗")
+    assert s.execute(select(Survey)).scalar_one().answers == {}
+    assert "打分" in say(s, "oResident001", "1", T0 + timedelta(minutes=3))
+    say(s, "oResident001", "低保怎么申请", T0 + timedelta(minutes=4))  # left again, at the score
+    assert "打分" in say(s, "oResident001", "4", T0 + timedelta(minutes=5))
+    # words that can only answer a survey are its answer
+    assert "已办结归档" in say(s, "oResident001", "挺满意的", T0 + timedelta(minutes=6))
+    survey = s.execute(select(Survey)).scalar_one()
+    assert (survey.status, survey.resolved, survey.satisfaction, t.status) == ("answered", True, 5, "closed")
+    # with no survey open, 「1」 is what it was before
+    assert "没有等您选择的选项" in say(s, "oResident001", "1", T0 + timedelta(minutes=7))
+
+
+def test_satisfied_said_to_whether_it_was_solved_answers_both(org):
+    s = org.session
+    t = resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    assert "已办结归档" in say(s, "oResident001", "非常满意，谢谢", T0 + timedelta(minutes=1))
+    survey = s.execute(select(Survey)).scalar_one()
+    assert (survey.resolved, survey.satisfaction, survey.answers["resolved_from"]) == (True, 5, "satisfaction")
+    assert t.status == "closed"
+
+
+def test_a_new_report_at_the_score_step_is_no_score(org):
+    s = org.session
+    t = resolved(org)
+    jobs.survey_fanout(session=s, now=T0)
+    say(s, "oResident001", "1", T0 + timedelta(minutes=1))
+    assert "在哪里" in say(s, "oResident001", "小区门口垃圾没人清", T0 + timedelta(minutes=2))
+    assert t.status == "resolved" and t.reopen_count == 0
+    assert s.execute(select(Survey)).scalar_one().status == "asked"
 
 
 @pytest.mark.parametrize("solved,scored,said,status,score", [("修好了，谢谢", "挺满意的", "已办结归档", "closed", 5),
