@@ -1287,7 +1287,11 @@ def _phrasings(doc: FaqDoc) -> tuple[str, ...]:
 
 
 def menu_text(match: Match) -> str:
-    """The numbered menu the resident answers with a digit."""
+    """The numbered menu the resident answers with a digit; one candidate is asked as a yes/no question (a list
+    of one read as if the others were missing)."""
+    if len(match.candidates) == 1:
+        return (f"您是想问「{match.candidates[0].question}」吗？\n"
+                "是的话请回复「1」或「是」；不是请直接描述您的问题，或回复“人工”。")
     lines = ["您是想问："] + [f"{n}. {c.question}" for n, c in enumerate(match.candidates, 1)]
     lines.append("请回复序号；都不是请直接描述您的问题，或回复“人工”。")
     return "\n".join(lines)

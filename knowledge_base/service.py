@@ -113,11 +113,17 @@ def reject_menu(session: Session, *, text: str, channel: str | None = None,
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 
+ONE_CHOICE_YES = {"是", "是的", "对", "对的", "对对", "嗯", "嗯嗯", "好", "好的", "要", "是这个", "就是这个", "对就是这个",
+                  "没错", "是啊", "对啊", "是呀", "对呀", "yes", "ok"}
+
+
 def choose(session: Session, *, codes: list[str], reply: str) -> FaqEntry | None:
     """The entry a resident picked from a menu ("2", "２", "第二个"), counted as a hit; None if not a pick."""
     text = reply.strip().translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)})
     text = text.removeprefix("第").removesuffix("个").removesuffix("条").removesuffix("。").strip()
     number = int(text) if text.isdigit() else _DIGITS.get(text)
+    if number is None and len(codes) == 1 and text.strip("!！~") in ONE_CHOICE_YES:  # 「您是想问「…」吗？」 「是的」
+        number = 1
     if not number or not 1 <= number <= len(codes):
         return None
     entry = get_entry(session, code=codes[number - 1])

@@ -151,3 +151,13 @@ def test_a_follow_up_menu_of_the_entry_just_answered_and_an_unsaid_situation_is_
     assert last_meta(org)["faq"] == code and last_meta(org)["faq_outcome"] == "answer"
     lost = chat.say("丢了怎么办")  # said lost: the other entry
     assert "补办" in lost and "挂失" in lost
+
+
+def test_a_menu_of_one_is_asked_as_a_yes_or_no_question(org, chat):
+    # the demo FAQ has 残疾证怎么办理 but nothing on renewing: one candidate, not a list 「1.」 of one
+    asked = chat.say("残疾证到期了怎么换")
+    assert asked.startswith("您是想问「残疾证怎么办理？」吗？") and "1." not in asked
+    answer = chat.say("是的")
+    assert "评残" in answer and last_meta(org)["faq"] == "D034"
+    chat.say("残疾证到期了怎么换")
+    assert "评残" not in chat.say("不是") and last_meta(org)["faq_outcome"] == "menu_rejected"
