@@ -161,3 +161,12 @@ def test_a_menu_of_one_is_asked_as_a_yes_or_no_question(org, chat):
     assert "评残" in answer and last_meta(org)["faq"] == "D034"
     chat.say("残疾证到期了怎么换")
     assert "评残" not in chat.say("不是") and last_meta(org)["faq_outcome"] == "menu_rejected"
+
+
+def test_how_long_until_i_get_it_follows_up_the_answer_just_given(org, chat):
+    # 拿到/领到 name no service: the question is about the 老年卡 just answered, whose answer says how long
+    chat.say("老年卡怎么办")
+    again = chat.say("要多久能拿到")
+    assert again.startswith("关于「老年卡怎么办？」") and "约一个月" in again
+    chat.say("残疾证怎么办理")
+    assert "约20个工作日" in chat.say("多久能领到")  # (「什么时候能领到」 is as often 发放, when money is paid)
