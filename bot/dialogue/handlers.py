@@ -270,6 +270,8 @@ class IntentRoute:
             fired = _rules_fired(c)
             if "short.praise" in fired:
                 return routes.pass_on_praise(turn)
+            if "short.satisfied" in fired:
+                return Reply(text=texts.SATISFIED)
             return Reply(text=texts.ACK if fired == {"short.ack"} else texts.THANKS)
         if intent == "human":
             return routes.start_handoff(turn, "居民要求人工")

@@ -11,6 +11,7 @@ WELCOME = (
 )
 HELP = WELCOME.replace("您好，欢迎关注社区服务号！", "")
 THANKS = "不客气！还有其他问题随时告诉我。"
+SATISFIED = "感谢您的肯定！还有其他需要，随时告诉我。"  # 「非常满意」 with no survey waiting
 GRID_WORKER = ("您所在的{place}：{people}（工作时间 8:30–17:30）。需要登记的问题也可以直接发给我；"
                "紧急情况请拨打 110 / 119 / 120。")
 GRID_WORKER_NONE = "您所在的{place}暂未登记网格员，请回复「人工」联系社区工作人员。"

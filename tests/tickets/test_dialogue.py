@@ -306,6 +306,15 @@ def test_praise_for_someones_work_is_passed_on_to_the_grid_group(org, chat):
     assert chat.tickets() == []
 
 
+def test_satisfied_with_nothing_open_is_thanked_not_asked_what_kind_of_report(org, chat):
+    for said in ("非常满意", "很满意，谢谢"):
+        assert chat.say(said) == texts.SATISFIED
+    assert chat.tickets() == [] and org.session.execute(select(Outbox).where(Outbox.kind == "robot")).first() is None
+    # asking whether someone is satisfied is no praise
+    assert chat.say("对处理结果满意吗") != texts.SATISFIED and "【居民表扬】" not in str(
+        [r.payload for r in org.session.execute(select(Outbox)).scalars()])
+
+
 def test_who_is_my_grid_worker_gives_the_bound_grids_worker_and_phone(org, chat):
     org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
                              building_id=org.building("6号楼").id))
