@@ -23,9 +23,12 @@ SORRY_REOPENED = "很抱歉没有让您满意。工单 {number} 已重新交办�
 THANKS = "感谢您的反馈！"
 # a bare 「1」/「2」 after the resident left the survey for something else: it may answer another menu, so the
 # survey is asked again, naming the ticket, rather than recorded (a 「2」 would reopen it)
-ASK_AGAIN = "您是在回答编号{number}的回访吗？" + "问题解决了吗？回复 1 已解决 / 2 未解决"
-ASK_SATISFACTION_AGAIN = "您是在回答编号{number}的回访吗？请为本次办理打分：回复 1–5（5 为最满意），或回复 满意 / 基本满意 / 不满意"
+ASK_AGAIN = "您是在回答编号{number}的回访吗？问题解决了吗？回复 1 已解决 / 2 未解决"
+ASK_SATISFACTION_AGAIN = "您是在回答编号{number}的回访吗？" + ASK_SATISFACTION.removeprefix("感谢反馈！")
 # words that can only answer a survey: what the resident says once they have left it is taken as its answer
+# ... when short: a long message once the survey was left is a matter of its own (「物业服务太差，上次的事也没解决，
+# 楼下又开始漏水了」 is a new report, not 未解决 for the survey's ticket)
+LEFT_ANSWER_MAX = 15
 _SURVEY_WORDS = re.compile(r"解决|修好|弄好|处理好|满意|好评|差评|^[1-5一二三四五]\s*(分|星|颗星)")
 
 
@@ -38,7 +41,8 @@ _UNRESOLVED_SAID = re.compile(r"(没|没有|未|还没|还没有)(解决|修好|
                               r"又(坏|漏|不|堵|响)|还在(漏|响|吵|堵|滴)|根本没|没用|不行")
 # 「挺满意的」 5, 「还行」 4, 「一般般」 3, 「不太满意」 2, 「太差了」 1; 「垃圾」 only alone (「太垃圾了」), as a new
 # report at this step (「小区门口垃圾没人清」) is no score (it was read as 1 and reopened the ticket)
-_SATISFACTION_SAID = ((re.compile(r"^(不太|不怎么|不是很|不大)满意"), 2), (re.compile(r"不满意|很差|太差|差评|极差|^(太|真|很|非常)?垃圾$"), 1),
+_SATISFACTION_SAID = ((re.compile(r"^(不太|不怎么|不是很|不大)满意"), 2),
+                      (re.compile(r"不满意|很差|太差|差评|极差|^(太|真|很|非常)?垃圾$"), 1),
                       (re.compile(r"^(挺|蛮|特别|十分|比较|很|非常|超级)?(满意|好评)"), 5),
                       (re.compile(r"^(还行|还可以|可以|还不错|不错|挺好|很好|非常好|蛮好)"), 4),
                       (re.compile(r"^(一般|一般般|马马虎虎|凑合|还凑合)"), 3))
@@ -123,7 +127,7 @@ class SurveyFlow:
         recorded; a bare 「1」/「2」 asks the survey again."""
         word = _clean(turn.text)
         digit = word in ("1", "2", "3", "4", "5")
-        if not digit and not _SURVEY_WORDS.search(word):
+        if len(word) > LEFT_ANSWER_MAX or not digit and not _SURVEY_WORDS.search(word):
             return None
         if turn.conversation.handoff is not None:
             return None

@@ -407,7 +407,7 @@ class Intake:
         if turn.state == CONFIRM:
             if word in YES:
                 return "yes"
-            if word in SKIP or _NO_PHOTO.match(word) or bare_number(word):  # nothing to add: the summary again, with what to reply
+            if word in SKIP or _NO_PHOTO.match(word) or bare_number(word):  # nothing to add: the summary again
                 return "again"
             if _place_corrected(turn):  # 「不对，是7号楼2单元」: the place shown was wrong
                 return "place"
