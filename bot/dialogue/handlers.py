@@ -92,11 +92,15 @@ class NonText:
         return ib.msg_type
 
     def handle(self, turn: Turn, msg_type: str) -> Reply:
+        from bot.tickets.intake import keep_sent_before
+
         ib = turn.inbound
         if msg_type == "image":
+            keep_sent_before(turn)  # for the report the resident describes next
             return Reply(text=texts.IMAGE_ALONE)
         if msg_type == "location" and ib.location:
             loc = ib.location
+            keep_sent_before(turn)
             turn.conversation.data = {**(turn.conversation.data or {}), "location": [loc.latitude, loc.longitude]}
             return Reply(text=texts.LOCATION_SAVED.format(label=loc.label or f"{loc.latitude:.5f}, {loc.longitude:.5f}"))
         if msg_type == "link":

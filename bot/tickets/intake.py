@@ -244,6 +244,65 @@ def _location_place(turn: Turn) -> dict[str, Any] | None:
     return place
 
 
+# ---- sent before the report -------------------------------------------------------------------------------
+
+# A photo or a location sent with nothing open, then the report in words (「<photo>」, 「井盖坏了」): kept in the
+# conversation and put into the next report started within SENT_BEFORE_MINUTES, so the photo is not asked for
+# again (it was, and the first one was lost). Only what the resident sent as a message: the 上报地理位置 event is
+# where the phone is, not where the problem is.
+SENT_BEFORE_KEY = "sent_before"
+SENT_BEFORE_MINUTES = 30
+SENT_BEFORE_PHOTOS = 9  # what one WeChat message can hold
+
+
+def keep_sent_before(turn: Turn) -> None:
+    """Keep the image or location of this message for a report the resident may describe next."""
+    ib = turn.inbound
+    data = dict(turn.conversation.data or {})
+    kept = _fresh_sent_before(turn) or {}
+    if ib.msg_type == "image":
+        photo = {"type": "image", "media_id": ib.media_id, "pic_url": ib.pic_url}
+        kept["photos"] = [*kept.get("photos", []), photo][-SENT_BEFORE_PHOTOS:]
+    elif ib.msg_type == "location" and ib.location:
+        loc = ib.location
+        kept["location"] = {"lat": loc.latitude, "lng": loc.longitude, "label": loc.label}
+    else:
+        return
+    data[SENT_BEFORE_KEY] = {**kept, "at": turn.now.isoformat()}
+    turn.conversation.data = data
+
+
+def _fresh_sent_before(turn: Turn) -> dict[str, Any] | None:
+    kept = (turn.conversation.data or {}).get(SENT_BEFORE_KEY)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        fresh = turn.now - datetime.fromisoformat(kept["at"]) <= timedelta(minutes=SENT_BEFORE_MINUTES)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return {k: v for k, v in kept.items() if k != "at"} if fresh else None
+
+
+def _take_sent_before(turn: Turn, draft: dict[str, Any]) -> None:
+    """Put what was sent before into the draft (photos, and the location unless the report names a place), and
+    forget it: one report takes it."""
+    kept = _fresh_sent_before(turn)
+    if SENT_BEFORE_KEY in (turn.conversation.data or {}):
+        turn.conversation.data = {k: v for k, v in turn.conversation.data.items() if k != SENT_BEFORE_KEY}
+    if not kept:
+        return
+    if kept.get("photos"):
+        draft["attachments"] = [*draft.get("attachments", []), *kept["photos"]]
+        draft["photo_done"] = True
+    loc = kept.get("location")
+    if loc and not draft.get("building_id"):
+        building = org.nearest_building(session=turn.session, latitude=loc["lat"], longitude=loc["lng"])
+        draft["location"] = loc
+        if building:
+            draft.update(building_id=building.id, grid_id=building.grid_id)
+        draft["where_done"] = True
+
+
 # ---- intake ---------------------------------------------------------------------------------------------
 
 def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: str | None = None) -> Reply:
@@ -258,6 +317,7 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: 
     if then_ask:
         draft["then_ask"] = then_ask
     _drop_paused(turn)  # one report at a time: the one the resident tells now
+    _take_sent_before(turn, draft)
     if _announcement_only(text):  # 「我想提个建议」: what it is comes in the next message
         _set(turn, WHAT, **draft, announced=True)
         return Reply(text=ASK_WHAT.get(kind, ASK_WHAT["complaint"]), meta={"intake": "what"})
@@ -272,6 +332,7 @@ def start_at_building(turn: Turn, building) -> Reply:  # noqa: ANN001
                              "building_id": building.id, "grid_id": building.grid_id,
                              "unit": org.parse_unit(turn.text), "where_done": True}
     _drop_paused(turn)
+    _take_sent_before(turn, draft)
     _set(turn, WHAT, **draft)
     place = org.place_label(session=turn.session, grid_id=None, building_id=building.id) + (draft["unit"] or "")
     return Reply(text=ASK_WHAT_AT.format(place=place), meta={"intake": "what"})

@@ -119,6 +119,32 @@ def test_a_building_named_at_the_summary_corrects_the_place_and_more_words_do_no
     assert t.building_id == org.building("7号楼").id and "（2单元）" in t.text and "1单元" not in t.text
 
 
+def test_a_photo_or_location_sent_before_the_words_goes_into_the_report(org, chat):
+    assert "图片会一并附上" in chat.photo("MEDIA_FIRST")
+    assert "在哪里" in chat.say("井盖坏了")
+    confirm = chat.say("9号楼")  # the photo is not asked for again
+    assert "照片：1 张" in confirm and "9号楼" in confirm
+    chat.say("确认")
+    [t] = chat.tickets()
+    assert [a["media_id"] for a in t.attachments] == ["MEDIA_FIRST"]
+    # a location sent first places the next report; what was sent is taken once
+    b = org.building("17号楼")
+    chat.location(b.latitude, b.longitude, "光明路 8 号")
+    assert "照片" in chat.say("路灯坏了")  # the place is known: only the photo is asked
+    assert "17号楼" in chat.say("跳过")
+    chat.say("确认")
+    assert chat.tickets()[-1].building_id == b.id and chat.tickets()[-1].attachments == []
+    assert "在哪里" in chat.say("楼道灯不亮")
+
+
+def test_a_photo_sent_long_before_is_not_put_into_a_later_report(org, chat):
+    chat.photo("MEDIA_OLD")
+    conv = org.session.execute(select(Conversation)).scalar_one()
+    conv.data = {**conv.data, "sent_before": {**conv.data["sent_before"], "at": "2020-01-01T00:00:00+00:00"}}
+    chat.say("井盖坏了")
+    assert "照片" in chat.say("9号楼")
+
+
 def test_a_location_message_finds_the_nearest_buildings_grid(org, chat):
     b = org.building("17号楼")
     chat.say("我要投诉，楼道灯坏了好几天没人修")
