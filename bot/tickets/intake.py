@@ -682,12 +682,20 @@ def _then_answer(turn: Turn, draft: dict[str, Any], reply: Reply) -> Reply:
 
 
 def emergency_place(turn: Turn) -> dict[str, Any]:
-    """Where an emergency is, without asking: the building in the text or the resident's, else their grid."""
-    place = _place_of(turn, turn.text)
-    if place:
-        return {"building_id": place["building_id"], "grid_id": place["grid_id"]}
+    """Where an emergency is, without asking: the building in the text, else a location sent just before
+    (「<位置>」, then 「着火了」), else the resident's building or grid; with the photos sent just before."""
+    sent: dict[str, Any] = {}
+    _take_sent_before(turn, sent)
+    extra = {k: sent[k] for k in ("attachments", "location") if sent.get(k)}
+    place = _place_of(turn, turn.text, own=not sent.get("building_id"))
+    if place and place.get("building_id"):
+        return {"building_id": place["building_id"], "grid_id": place["grid_id"], **extra}
+    if sent.get("building_id"):
+        return {"building_id": sent["building_id"], "grid_id": sent["grid_id"], **extra}
+    if place:  # a bound resident's 「小区门口着火了」: their grid, the place as said (this raised KeyError)
+        return {"grid_id": place["grid_id"], **extra, "location": {**extra.get("location", {}), **place["location"]}}
     resident = _resident(turn)
-    return {"grid_id": resident.grid_id if resident else None}
+    return {"grid_id": resident.grid_id if resident else None, **extra}
 
 
 # ---- binding --------------------------------------------------------------------------------------------

@@ -298,6 +298,27 @@ def test_first_aid_for_a_dog_bite_comes_before_the_intake_question_and_only_once
     assert (t.category, t.urgency) == ("犬只", "high")
 
 
+def test_an_emergency_at_a_shared_place_of_a_bound_residents_estate_is_filed(org, chat):
+    # 「小区门口」 for a bound resident: their grid and the place as said. This raised KeyError and the resident
+    # got 「系统繁忙」 instead of whom to call
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    assert "119" in bound.say("小区门口着火了")
+    [t] = bound.tickets()
+    assert (t.kind, t.grid_id, t.building_id, t.location) == ("emergency", org.grid("G02").id, None, {"label": "小区门口"})
+
+
+def test_an_emergency_takes_the_location_and_photo_sent_just_before(org, chat):
+    b = org.building("17号楼")
+    chat.location(b.latitude, b.longitude, "光明路 8 号")
+    chat.photo("MEDIA_FIRE")
+    assert "119" in chat.say("着火了")
+    [t] = chat.tickets()
+    assert (t.kind, t.building_id, t.location["label"]) == ("emergency", b.id, "光明路 8 号")
+    assert [a["media_id"] for a in t.attachments] == ["MEDIA_FIRE"]
+
+
 def test_an_emergency_in_the_middle_of_an_intake_is_not_swallowed(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     assert "119" in chat.say("5号楼着火了")
