@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, inspect, select
@@ -67,6 +67,14 @@ class Turn:
     @property
     def flow_data(self) -> dict[str, Any]:
         return dict((self.conversation.data or {}).get("flow") or {})
+
+    def kept_within(self, kept: Any, window: timedelta) -> bool:
+        """Whether `kept` (a dict the conversation stores with its time, as isoformat, under "at") is at most
+        `window` old; something unreadable is not."""
+        try:
+            return self.now - datetime.fromisoformat(kept["at"]) <= window
+        except (KeyError, TypeError, ValueError):
+            return False
 
 
 class Handler(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.dialogue import texts
@@ -32,11 +32,7 @@ def _recent_topic(turn: Turn) -> dict | None:
     topic = (turn.conversation.data or {}).get(TOPIC_KEY)
     if not isinstance(topic, dict):
         return None
-    try:
-        fresh = turn.now - datetime.fromisoformat(topic["at"]) <= timedelta(minutes=TOPIC_MINUTES)
-    except (KeyError, TypeError, ValueError):  # an unreadable topic is no topic
-        return None
-    return topic if fresh else None
+    return topic if turn.kept_within(topic, timedelta(minutes=TOPIC_MINUTES)) else None  # unreadable: no topic
 
 
 def _with_topic(turn: Turn, text: str) -> tuple[str, dict | None]:

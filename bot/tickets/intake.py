@@ -233,12 +233,16 @@ def _place_of(turn: Turn, text: str, *, own: bool = True) -> dict[str, Any] | No
     return None
 
 
-def _location_place(turn: Turn) -> dict[str, Any] | None:
-    loc = turn.inbound.location
-    if loc is None:
-        return None
-    building = org.nearest_building(session=turn.session, latitude=loc.latitude, longitude=loc.longitude)
-    place = {"location": {"lat": loc.latitude, "lng": loc.longitude, "label": loc.label}}
+def _location_place(turn: Turn, sent: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The place of this message's location, or of `sent` (a location sent before, as kept): the nearest
+    building's, with the location as sent."""
+    if sent is None:
+        loc = turn.inbound.location
+        if loc is None:
+            return None
+        sent = {"lat": loc.latitude, "lng": loc.longitude, "label": loc.label}
+    building = org.nearest_building(session=turn.session, latitude=sent["lat"], longitude=sent["lng"])
+    place: dict[str, Any] = {"location": dict(sent)}
     if building:
         place.update(building_id=building.id, grid_id=building.grid_id)
     return place
@@ -274,18 +278,15 @@ def keep_sent_before(turn: Turn) -> None:
 
 def _fresh_sent_before(turn: Turn) -> dict[str, Any] | None:
     kept = (turn.conversation.data or {}).get(SENT_BEFORE_KEY)
-    if not isinstance(kept, dict):
+    if not isinstance(kept, dict) or not turn.kept_within(kept, timedelta(minutes=SENT_BEFORE_MINUTES)):
         return None
-    try:
-        fresh = turn.now - datetime.fromisoformat(kept["at"]) <= timedelta(minutes=SENT_BEFORE_MINUTES)
-    except (KeyError, TypeError, ValueError):
-        return None
-    return {k: v for k, v in kept.items() if k != "at"} if fresh else None
+    return {k: v for k, v in kept.items() if k != "at"}
 
 
 def _take_sent_before(turn: Turn, draft: dict[str, Any]) -> None:
-    """Put what was sent before into the draft (photos, and the location unless the report names a place), and
-    forget it: one report takes it."""
+    """Put what was sent before into the draft, and forget it: one report takes it. Photos are the report's; the
+    location is `sent_location`, which `_placed` uses unless the report names a building (a place said before
+    the report, `building_id` in the draft, stands)."""
     kept = _fresh_sent_before(turn)
     if SENT_BEFORE_KEY in (turn.conversation.data or {}):
         turn.conversation.data = {k: v for k, v in turn.conversation.data.items() if k != SENT_BEFORE_KEY}
@@ -294,13 +295,8 @@ def _take_sent_before(turn: Turn, draft: dict[str, Any]) -> None:
     if kept.get("photos"):
         draft["attachments"] = [*draft.get("attachments", []), *kept["photos"]]
         draft["photo_done"] = True
-    loc = kept.get("location")
-    if loc and not draft.get("building_id"):
-        building = org.nearest_building(session=turn.session, latitude=loc["lat"], longitude=loc["lng"])
-        draft["location"] = loc
-        if building:
-            draft.update(building_id=building.id, grid_id=building.grid_id)
-        draft["where_done"] = True
+    if kept.get("location") and not draft.get("building_id"):
+        draft["sent_location"] = kept["location"]
 
 
 # ---- intake ---------------------------------------------------------------------------------------------
@@ -356,7 +352,11 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     text, kind = draft["text"], draft["kind"]
     # a place said before the report (「3号楼」, then the problem) stands unless the report names another building;
     # a suggestion (「建议小区多装几个充电桩」) is about the place it names, not about the sender's own building
-    place = _place_of(turn, text, own=not draft.get("building_id") and kind != "suggestion")
+    sent = draft.pop("sent_location", None)
+    if sent:  # a location sent before the words: the place, unless the words name a building
+        place = _place_of(turn, text, own=False) or _location_place(turn, sent)
+    else:
+        place = _place_of(turn, text, own=not draft.get("building_id") and kind != "suggestion")
     if place:
         draft.update(place, where_done=True)
     paperwork = kind == "service_request" and not _on_site(draft.get("category"))
@@ -686,16 +686,15 @@ def emergency_place(turn: Turn) -> dict[str, Any]:
     (「<位置>」, then 「着火了」), else the resident's building or grid; with the photos sent just before."""
     sent: dict[str, Any] = {}
     _take_sent_before(turn, sent)
-    extra = {k: sent[k] for k in ("attachments", "location") if sent.get(k)}
-    place = _place_of(turn, turn.text, own=not sent.get("building_id"))
-    if place and place.get("building_id"):
-        return {"building_id": place["building_id"], "grid_id": place["grid_id"], **extra}
-    if sent.get("building_id"):
-        return {"building_id": sent["building_id"], "grid_id": sent["grid_id"], **extra}
-    if place:  # a bound resident's 「小区门口着火了」: their grid, the place as said (this raised KeyError)
-        return {"grid_id": place["grid_id"], **extra, "location": {**extra.get("location", {}), **place["location"]}}
-    resident = _resident(turn)
-    return {"grid_id": resident.grid_id if resident else None, **extra}
+    place = _place_of(turn, turn.text, own=not sent.get("sent_location"))
+    if sent.get("sent_location") and not place:
+        place = _location_place(turn, sent["sent_location"])
+    # a bound resident's 「小区门口着火了」 has their grid and the place as said, no building (this raised KeyError)
+    found = {k: place[k] for k in ("building_id", "grid_id", "location") if place and place.get(k)}
+    if "grid_id" not in found:
+        resident = _resident(turn)
+        found["grid_id"] = resident.grid_id if resident else None
+    return {**found, **({"attachments": sent["attachments"]} if sent.get("attachments") else {})}
 
 
 # ---- binding --------------------------------------------------------------------------------------------

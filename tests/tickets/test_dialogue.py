@@ -135,6 +135,12 @@ def test_a_photo_or_location_sent_before_the_words_goes_into_the_report(org, cha
     chat.say("确认")
     assert chat.tickets()[-1].building_id == b.id and chat.tickets()[-1].attachments == []
     assert "在哪里" in chat.say("楼道灯不亮")
+    chat.say("取消")
+    # a building named in the words is the place, and the location sent before is not shown beside it
+    chat.location(b.latitude, b.longitude, "光明路 8 号")
+    chat.say("9号楼井盖坏了")
+    summary = chat.say("跳过")
+    assert "9号楼" in summary and "光明路" not in summary
 
 
 def test_a_photo_sent_long_before_is_not_put_into_a_later_report(org, chat):
