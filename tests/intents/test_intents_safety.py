@@ -9,7 +9,7 @@ import intents
 EMERGENCIES = ["楼下有煤气味，好大", "电梯困人了", "快来人啊着火了", "老人晕倒了", "天然气泄漏了赶紧来",
                "您好 请问 楼道冒烟了怎么办", "有人被困电梯里了"]
 ALONE_UNSEEN = ["我家隔壁的独居老人好几天没见出门了", "隔壁老人好几天没动静了", "对门的老太太一个人住，电话一直打不通",
-                "楼上空巢老人这两天没下楼"]
+                "楼上空巢老人这两天没下楼", "我家隔壁的王奶奶一个人住，好几天没见她出门了", "楼上老大爷好几天没看到他下楼了"]
 POLICE = ["有人打架了", "我被诈骗了怎么办", "家里被盗了", "门口有人抢劫", "请问我被骗了钱怎么办"]
 
 
@@ -30,6 +30,26 @@ def test_an_elder_living_alone_not_seen_for_days_is_an_emergency_with_its_own_ad
 @pytest.mark.parametrize("text", ["希望社区多关心一下独居老人", "独居老人这几天没出门，是去女儿家了", "建议给独居老人装个呼叫器"])
 def test_caring_about_elders_alone_or_a_known_reason_raises_no_alarm(text: str) -> None:
     assert intents.classify(text).intent != "emergency"
+
+
+@pytest.mark.parametrize("text", ["楼道里堆了很多纸箱，怕着火", "有人在楼道抽烟，怕引起火灾", "电动车在楼道充电，万一着火怎么办",
+                                  "我想匿名反映一下，7号楼有人在楼道里堆了很多纸箱，怕着火"])
+def test_a_fire_feared_is_a_fire_safety_complaint_not_an_alarm(text: str) -> None:
+    """The grid worker is not paged and the resident not told to call 119 for boxes that might one day burn."""
+    result = intents.classify(text)
+    assert result.intent == "complaint" and result.category in ("消防安全", "电动车充电"), result.evidence
+
+
+@pytest.mark.parametrize("text", ["燃气管道老化了，怕漏气", "厨房燃气管生锈了，担心燃气泄漏"])
+def test_a_gas_leak_feared_is_a_utility_case_not_an_alarm(text: str) -> None:
+    result = intents.classify(text)
+    assert (result.intent, result.category, result.sla) == ("complaint", "水电气暖", "utility"), result.evidence
+
+
+@pytest.mark.parametrize("text", ["着火了！万一爆炸怎么办", "插座冒烟了，怕着火", "楼下着火了，我怕烧到我家",
+                                  "有煤气味，担心燃气泄漏", "燃气泄漏了，万一爆炸怎么办"])
+def test_a_fire_or_leak_now_is_an_emergency_even_when_worse_is_feared(text: str) -> None:
+    assert intents.classify(text).intent == "emergency"
 
 
 @pytest.mark.parametrize("text", ["我被小区里的狗咬了", "孩子被狗咬了怎么办", "3号楼的狗咬人了没人管", "被邻居家的狗抓伤了"])
