@@ -34,6 +34,7 @@ CONFIRM_KEPT = {"确认", "提交", "确定", "确认提交"}  # said with a rep
 DROP_KEPT = {"取消", "取消登记", "放弃", "放弃登记", "不登记了", "不用登记了", "不要登记了", "不登记", "不用登记"}
 PAUSED = "paused_intake"  # conversation.data key: the report left part-way, kept for FLOW_TTL["intake"]
 ANONYMOUS_WORDS = {"匿名", "连心树", "匿名意见", "匿名反映", "匿名建议"}
+TREE_WORDS = {"连心树", "匿名意见"}  # the 连心树 itself: a new opinion even part-way through a report
 # 「我想匿名反映个事」, 「我要匿名举报楼下群租」, 「物业乱收费，我想匿名反映一下」: the wish to stay unnamed, said
 # anywhere in the message; what is left once it is taken out is the opinion (or nothing, or a question about it)
 _ANON_WISH = re.compile(
@@ -111,6 +112,18 @@ ANON_DONE = "已匿名提交，感谢您的意见！"
 ANON_DONE_AT_ONCE = ("已按您的意思匿名提交，感谢您的意见！我们不会记录您的身份（匿名意见不能查询进度）。"
                      "需要上门处理、跟踪进度的事，请不提「匿名」直接告诉我，我来为您登记。")
 REDACT = {"redact": True}  # engine._log and the processor must keep nothing of this turn that names the sender
+# 「匿名」 said part-way through a report: what it would mean is said first, since the resident gives up the
+# follow-up; the answer to that offer turns the report into an opinion and forgets the conversation that told it
+ANON_OFFER = ("可以匿名。匿名提交后，我们不会记录您的身份，工作人员看不到是谁反映的，刚才这段登记对话也会删除；"
+              "但工作人员也就没法联系您，您也不能查询进度{photos}。\n回复「匿名提交」改为匿名；回复「实名」仍按原样登记。")
+ANON_OFFER_PHOTOS = "，照片不会随匿名意见提交"
+ANON_OFFER_AGAIN = "请回复「匿名提交」改为匿名提交，或回复「实名」仍按原样登记（可以查询进度）。"
+ANON_CONVERTED = "已改为匿名提交，刚才这段登记对话已删除。感谢您的意见！我们不会记录您的身份（匿名意见不能查询进度）。"
+ANON_YES = {"匿名提交", "匿名", "确认匿名", "匿名吧", "要匿名", "改为匿名", "改成匿名", "是", "是的", "对", "好", "好的",
+            "可以", "行", "嗯", "嗯嗯", "ok"}
+ANON_NO = {"实名", "实名登记", "实名吧", "还是实名", "不匿名", "不用匿名", "不要匿名", "不用了", "算了", "不", "不了",
+           "按原样", "原样", "继续", "继续登记"}
+ANON_FORGET_SLACK = timedelta(minutes=5)  # a message's dedupe row is written just before the turn's own clock starts
 
 
 NEW_MESSAGE_INTENTS = ("question", "suggestion")
@@ -308,7 +321,7 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: 
     draft: dict[str, Any] = {
         "kind": kind, "text": text, "category": getattr(c, "category", None),
         "department": getattr(c, "department", None), "urgency": getattr(c, "urgency", None) or "normal",
-        "sla": getattr(c, "sla", None), "attachments": [], "tries": 0,
+        "sla": getattr(c, "sla", None), "attachments": [], "tries": 0, "started": turn.now.isoformat(),
     }
     if then_ask:
         draft["then_ask"] = then_ask
@@ -324,7 +337,7 @@ def start_at_building(turn: Turn, building) -> Reply:  # noqa: ANN001
     """「3号楼」 alone with nothing open: a place with nothing said about it yet. Ask what the matter is there; the
     next message is the report, with the place already known."""
     draft: dict[str, Any] = {"kind": "complaint", "kind_from_text": True, "text": "", "attachments": [], "tries": 0,
-                             "announced": True,
+                             "announced": True, "started": turn.now.isoformat(),
                              "building_id": building.id, "grid_id": building.grid_id,
                              "unit": org.parse_unit(turn.text), "where_done": True}
     _drop_paused(turn)
@@ -792,19 +805,53 @@ class AnonymousOpinion:
         if not _spoken(turn):
             return None
         word = _word(turn.text)
-        if word in ANONYMOUS_WORDS:
-            return "entry"
-        if open_flow:
-            return "cancel" if word in NO else "opinion"
-        return _anonymous_wish(turn.text)
+        reporting = turn.state in INTAKE_STATES and _fresh(turn, "intake") and bool(turn.flow_data.get("text"))
+        if reporting and turn.flow_data.get("anon_offer"):  # the answer to 「可以匿名…回复「匿名提交」」
+            if word in ANON_YES:
+                return "convert"
+            if word in ANON_NO:
+                return "keep_name"
+            if word in CONFIRM_KEPT:  # 「确认」: which of the two is not clear, and the choice cannot be undone
+                return "offer_again"
+        wish = "entry" if word in ANONYMOUS_WORDS else _anonymous_wish(turn.text)
+        if reporting and wish == "entry" and word not in TREE_WORDS:  # 「匿名」, 「能匿名吗」 about the report being told
+            return "offer"
+        if open_flow and wish is None:
+            if word in NO:
+                return "cancel"
+            import intents  # the pure classifier: the turn's own classification would be logged with the sender
+
+            # 「连心树」, then 「楼道里着火了」: an emergency or a police matter takes its own fast path, with a name
+            return None if intents.classify(turn.text).intent in ("emergency", "police") else "opinion"
+        return wish
 
     def handle(self, turn: Turn, match: str) -> Reply:
         if match == "pass":
             return Reply()
+        if match == "offer":
+            draft = turn.flow_data
+            _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"}, anon_offer=True)
+            photos = ANON_OFFER_PHOTOS if draft.get("attachments") else ""
+            return Reply(text=ANON_OFFER.format(photos=photos), meta={"intake": "anonymous_offer"})
+        if match == "offer_again":
+            return Reply(text=ANON_OFFER_AGAIN, meta={"intake": "anonymous_offer"})
+        if match == "keep_name":
+            draft = {k: v for k, v in turn.flow_data.items() if k not in ("since", "anon_offer")}
+            _set(turn, turn.state, **draft)
+            return Reply(text="好的，仍按实名登记。" + _step_prompt(turn, draft), meta={"intake": turn.state})
+        if match == "convert":
+            return self._convert(turn)
         if match == "entry":
+            draft = turn.flow_data if turn.state in INTAKE_STATES else None
+            turn.set_state(None)
+            # 「连心树」 part-way through a report: a new opinion; the report is kept for 「继续登记」, as when any
+            # other message leaves it
+            reply = _unfiled(turn, Reply(text=ANON_ASK, meta=REDACT), draft) if draft else Reply(text=ANON_ASK, meta=REDACT)
             _set(turn, ANONYMOUS)
-            return Reply(text=ANON_ASK, meta=REDACT)
-        turn.set_state(None)
+            return reply
+        reporting = turn.state in INTAKE_STATES
+        if not reporting:  # an opinion said at once in the middle of a report leaves the report where it was
+            turn.set_state(None)
         if match == "cancel":
             return Reply(text="好的，已取消。", meta=REDACT)
         import intents  # the pure classifier, called directly so the turn keeps no classification to log
@@ -813,4 +860,47 @@ class AnonymousOpinion:
         tickets.submit_opinion(session=turn.session, text=turn.text, community_id=_community(turn, resident),
                                category=intents.classify(turn.text).category,
                                today=turn.today)
-        return Reply(text=ANON_DONE_AT_ONCE if match == "at_once" else ANON_DONE, meta=REDACT)
+        text = ANON_DONE_AT_ONCE if match == "at_once" else ANON_DONE
+        if reporting:
+            text += f"\n（「{_short(turn.flow_data.get('text', ''))}」还在登记中。）" + _step_prompt(turn, turn.flow_data)
+        return Reply(text=text, meta=REDACT)
+
+    @staticmethod
+    def _convert(turn: Turn) -> Reply:
+        """The report being told becomes an anonymous opinion: its words and place (not the flat, not the photos:
+        both point to the sender), and nothing kept of the conversation that told it."""
+        draft = turn.flow_data
+        place = org.place_label(session=turn.session, grid_id=draft.get("grid_id"), building_id=draft.get("building_id"))
+        said = (draft.get("location") or {}).get("label") or ""
+        if said and said not in place:
+            place = f"{place} {said}".strip()
+        text = draft["text"].strip() + (f"（地点：{place}）" if place else "")
+        community = (org.community_of_grid(session=turn.session, grid_id=draft["grid_id"]) if draft.get("grid_id")
+                     else _community(turn, _resident(turn)))
+        tickets.submit_opinion(session=turn.session, text=text, community_id=community, category=draft.get("category"),
+                               today=turn.today)
+        started = datetime.fromisoformat(draft["started"]) if draft.get("started") else turn.now - FLOW_TTL["intake"]
+        _forget_since(turn, started)
+        turn.set_state(None)
+        return Reply(text=ANON_CONVERTED, meta=REDACT)
+
+
+def _forget_since(turn: Turn, since: datetime) -> None:
+    """Delete the chat log of the conversation from `since`, and the replies kept for WeChat's retries (the summary
+    quotes the report): what is left must not tie the opinion to its sender."""
+    from sqlalchemy import delete, update
+
+    from bot.models import ChatMessage, ProcessedMessage
+
+    turn.session.execute(delete(ChatMessage).where(ChatMessage.conversation_id == turn.conversation.id,
+                                                   ChatMessage.created_at >= since))
+    turn.session.execute(update(ProcessedMessage).where(ProcessedMessage.user_id == turn.inbound.user_id,
+                                                        ProcessedMessage.created_at >= since - ANON_FORGET_SLACK)
+                         .values(reply=None))
+
+
+def _step_prompt(turn: Turn, draft: dict[str, Any]) -> str:
+    """The question of the intake step the resident is at, asked again."""
+    if turn.state == CONFIRM:
+        return CONFIRM_TEXT.format(summary=_summary(turn, draft))
+    return {WHAT: ASK_WHAT_TEXT, WHERE: ASK_WHERE, PHOTO: ASK_PHOTO}.get(turn.state, "")

@@ -115,3 +115,61 @@ def test_an_anonymous_police_matter_still_goes_to_110_and_someone_elses_anonymou
     assert "110" in chat.say("我想匿名举报有人在小区里吸毒")
     assert "匿名提交" not in chat.say("收到一条匿名短信说我中奖了")
     assert org.session.execute(select(AnonymousOpinion)).scalars().all() == []
+
+
+REPORT = "楼下烧烤店油烟太大了"
+
+
+def _reported_to_the_summary(chat: Chat) -> None:
+    chat.say("查询")
+    chat.say(REPORT)
+    chat.say("12号楼")
+    assert "请确认" in chat.say("跳过")
+
+
+def test_anonymity_asked_part_way_through_a_report_turns_it_into_an_opinion_and_forgets_the_telling(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    _reported_to_the_summary(chat)
+    offer = chat.say("能匿名吗")
+    assert "不能查询进度" in offer and "匿名提交" in offer and "实名" in offer
+    assert "已改为匿名提交" in chat.say("匿名提交")
+    [row] = org.session.execute(select(AnonymousOpinion)).scalars().all()
+    assert row.text == REPORT + "（地点：和平社区 和平三网格 12号楼）" and row.category == "油烟与污染"
+    assert row.community_id == org.grid("G03").community_id
+    # the chat log, the replies kept for retries (the summary quoted the report) and the conversation hold none of it
+    assert where_found(org.session, REPORT) == {("anonymous_opinion", "text")}
+    conv = org.session.execute(select(Conversation).where(Conversation.user_id == OPENID)).scalar_one()
+    assert conv.state is None and "flow" not in conv.data
+    assert chat.tickets() == []
+
+
+def test_keeping_the_name_after_the_offer_goes_back_to_the_report_and_confirm_alone_is_asked_again(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    _reported_to_the_summary(chat)
+    assert "匿名提交" in chat.say("匿名")
+    assert "匿名提交" in chat.say("确认")  # 确认 what? the choice cannot be undone, so it is asked again
+    assert chat.tickets() == []
+    again = chat.say("实名")
+    assert "仍按实名登记" in again and "请确认要登记的事项" in again and REPORT in again
+    assert "已记录" in chat.say("确认")
+    [ticket] = chat.tickets()
+    assert ticket.text == REPORT and ticket.resident == OPENID
+    assert org.session.execute(select(AnonymousOpinion)).first() is None
+
+
+def test_an_opinion_given_at_once_in_the_middle_of_a_report_leaves_the_report_where_it_was(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    _reported_to_the_summary(chat)
+    reply = chat.say("我要匿名举报楼下有人群租")
+    assert "匿名提交" in reply and "还在登记中" in reply and "请确认要登记的事项" in reply
+    assert "已记录" in chat.say("确认")
+    assert [t.text for t in chat.tickets()] == [REPORT]
+    assert [o.text for o in org.session.execute(select(AnonymousOpinion)).scalars()] == ["我要匿名举报楼下有人群租"]
+
+
+def test_an_emergency_sent_into_the_anonymous_flow_takes_the_emergency_path(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    chat.say("连心树")
+    assert "119" in chat.say("楼道里着火了")
+    assert org.session.execute(select(AnonymousOpinion)).first() is None
+    assert [t.kind for t in chat.tickets()] == ["emergency"]

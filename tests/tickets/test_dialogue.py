@@ -393,10 +393,11 @@ def test_a_reported_location_event_does_not_end_an_open_flow(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     assert location_event(chat) == ""
     assert "照片" in chat.say("3号楼")
-    chat.say("连心树")
+    assert "还没有登记" in chat.say("连心树")  # the report waits for 「继续登记」
     location_event(chat)
     assert "匿名提交" in chat.say("希望停车位规划更合理")
     assert [t.kind for t in chat.tickets()] == []
+    assert "接着登记" in chat.say("继续登记")
 
 
 def test_a_flow_left_alone_for_hours_lapses(org, chat):
