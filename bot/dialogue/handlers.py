@@ -234,6 +234,8 @@ class IntentRoute:
         urged = routes.urge_if_asked(turn, c)  # 「能快点吗」 with a ticket open: hurry it, do not open another
         if urged is not None:
             return urged
+        if routes.confidentiality_asked(turn.text):  # 「别让店家知道是我举报的」: who learns it, not a new report
+            return Reply(text=texts.CONFIDENTIAL, meta={"confidential": True})
         if not c.rule_fired_for("complaint"):  # not 「网格员电话打不通，没人管」
             worker = routes.grid_worker_if_asked(turn)  # 「我们的网格员是谁」: the name and work phone
             if worker is not None:

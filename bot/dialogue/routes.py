@@ -140,6 +140,11 @@ _GRID_WORKER = re.compile(r"(网格员|网格长)[^，。？?]{0,8}(是谁|叫�
                           r"(我的|我们的|我们这|我们楼|我家|我们小区|咱们)的?(网格员|网格长)(是谁|是哪位)?[?？]*$|"
                           r"(怎么|如何|想)(找|联系)(一下)?(网格员|网格长)")
 GRID_WORKER_MAX_LEN = 30
+# 「电话多少」, 「他手机号呢」 right after the grid worker was named: the same answer (it was an FAQ miss)
+_GRID_WORKER_AGAIN = re.compile(r"^(那|那么)?(他|她|网格员|网格长)?(的)?(电话|手机|手机号|联系方式|号码|联系电话)(号码)?(是)?"
+                                r"(多少|是多少|几号|呢|给一下|发一下|给我一下|发我一下)?(啊|呀)?[?？。]*$")
+GRID_WORKER_KEY = "grid_worker"  # conversation.data: when the grid worker was last named
+GRID_WORKER_AGAIN_WITHIN = timedelta(minutes=10)
 
 
 def grid_worker_if_asked(turn: Turn) -> Reply | None:
@@ -150,8 +155,12 @@ def grid_worker_if_asked(turn: Turn) -> Reply | None:
     from bot.org.models import Staff
 
     text = turn.text or ""
-    if len(text) > GRID_WORKER_MAX_LEN or not _GRID_WORKER.search(text):
+    data = turn.conversation.data or {}
+    again = (_GRID_WORKER_AGAIN.match(text.replace(" ", ""))
+             and turn.kept_within(data.get(GRID_WORKER_KEY), GRID_WORKER_AGAIN_WITHIN))
+    if not again and (len(text) > GRID_WORKER_MAX_LEN or not _GRID_WORKER.search(text)):
         return None
+    turn.conversation.data = {**data, GRID_WORKER_KEY: {"at": turn.now.isoformat()}}
     place = org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
     if place is None or place.grid_id is None:
         return Reply(text=texts.GRID_WORKER_UNBOUND, meta={"grid_worker": None})
@@ -165,6 +174,21 @@ def grid_worker_if_asked(turn: Turn) -> Reply | None:
     people = "；".join(f"{texts.ROLE_NAMES.get(role, '')}{name}" + (f"，电话 {phone}" if phone else "")
                        for name, phone, role in staff)
     return Reply(text=texts.GRID_WORKER.format(place=label, people=people), meta={"grid_worker": place.grid_id})
+
+
+# 「能不能不要让店家知道是我举报的」, 「举报人信息会保密吗」, 「会不会泄露我的信息」: a short question about who
+# learns that the resident reported it (the wish and what it is about in one long message stays a report)
+_CONFIDENTIAL = re.compile(
+    r"(不要|别|不想|不希望|不能|能不能不|可不可以不|能否不|会不会|怕|担心|害怕).{0,8}(知道|发现|查到|认出|告诉).{0,6}"
+    r"(是我|我的?(名字|身份|信息|电话|姓名|手机))|"
+    r"(举报人|反映人|投诉人|我的)(的)?(信息|身份|名字|姓名|电话|手机号?)?.{0,4}(保密|泄露|泄漏|透露|公开)|"
+    r"(保密|泄露|泄漏|透露|公开).{0,6}(我的|举报人|反映人|投诉人)(的)?(信息|身份|名字|姓名|电话|手机号?)|"
+    r"(会不会|会|别|不要|能不能不|可不可以不)把我的?(名字|身份|信息|电话|姓名|手机号?).{0,6}(告诉|给|透露|泄露)")
+CONFIDENTIAL_MAX_LEN = 40
+
+
+def confidentiality_asked(text: str | None) -> bool:
+    return bool(text) and len(text) <= CONFIDENTIAL_MAX_LEN and bool(_CONFIDENTIAL.search(text))
 
 
 # 「停水了什么时候来水啊」, 「今天怎么停电了」: an outage asked about (a question word, ≤ 30 characters)

@@ -14,6 +14,11 @@ THANKS = "不客气！还有其他问题随时告诉我。"
 SATISFIED = "感谢您的肯定！还有其他需要，随时告诉我。"  # 「非常满意」 with no survey waiting
 GRID_WORKER = ("您所在的{place}：{people}（工作时间 8:30–17:30）。需要登记的问题也可以直接发给我；"
                "紧急情况请拨打 110 / 119 / 120。")
+# 「能不能不要让店家知道是我举报的」: what is kept and who sees it, said as it is (staff who call back for the
+# 回访 see the phone; the party complained about sees nothing)
+CONFIDENTIAL = ("请放心：我们不会把反映人的信息告诉被反映的一方（商户、邻居、物业等），处理和通报时也不提您的名字。"
+                "您的联系方式只用于工作人员联系您、告诉您进展和回访。想完全匿名，可以回复「连心树」提意见"
+                "（匿名意见不能查询进度，工作人员也没法联系您）。")
 GRID_WORKER_NONE = "您所在的{place}暂未登记网格员，请回复「人工」联系社区工作人员。"
 GRID_WORKER_UNBOUND = ("告诉我您住哪栋楼，我就能告诉您负责的网格员和联系电话：回复「绑定 3号楼2单元」这样的住址即可；"
                        "也可以回复「人工」联系工作人员。")

@@ -471,6 +471,10 @@ class Intake:
             return "escape"  # 人工, 查询 …: the flow is left, the command runs
         if word in NO or _NO_SAID.match(word):
             return "cancel"
+        from bot.dialogue.routes import confidentiality_asked
+
+        if confidentiality_asked(turn.text):  # 「别让店家知道是我举报的」: answered, and the step asked again
+            return "confidential"
         if turn.state == WHAT:  # what the report is: anything but a command, a confident question or a 「跳过」
             if word in SKIP or _NO_PHOTO.match(word):
                 return "nothing"  # 「跳过」 to 「请说说那里有什么问题」 (this filed a report with no text)
@@ -523,6 +527,11 @@ class Intake:
 
             turn.set_state(None)
             return _unfiled(turn, IntentRoute().handle(turn, turn.classification) if turn.text else Reply(), draft)
+        if match == "confidential":
+            from bot.dialogue import texts
+
+            _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
+            return Reply(text=texts.CONFIDENTIAL + "\n" + _step_prompt(turn, draft), meta={"confidential": True})
         if match == "nothing":
             _set(turn, WHAT, **draft)
             return Reply(text=ASK_WHAT_NOTHING, meta={"intake": "what"})

@@ -380,6 +380,32 @@ def test_who_is_my_grid_worker_gives_the_bound_grids_worker_and_phone(org, chat)
     assert len(chat.tickets()) == 0
 
 
+def test_the_phone_asked_for_again_right_after_the_grid_worker_was_named_is_given_again(org, chat):
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    phone = org.staff("grid2").phone
+    assert phone not in bound.say("电话多少")  # nobody named yet: whose phone is not known
+    assert phone in bound.say("我的网格员是谁")
+    assert phone in bound.say("电话多少")
+    assert phone in bound.say("他手机号呢？")
+
+
+@pytest.mark.parametrize("asked", ["能不能不要让店家知道是我举报的", "举报人信息会保密吗", "你们会不会把我的电话告诉物业"])
+def test_who_learns_who_reported_is_answered_after_a_report_and_during_one(org, chat, asked):
+    chat.say("楼下烧烤店油烟太大了")
+    chat.say("12号楼")
+    chat.say("跳过")
+    during = chat.say(asked)
+    assert "不会把反映人的信息告诉被反映的一方" in during and "请确认要登记的事项" in during
+    assert "补充" not in during
+    assert "已记录" in chat.say("确认")
+    after = chat.say(asked)
+    assert "不会把反映人的信息告诉被反映的一方" in after and "连心树" in after
+    [ticket] = chat.tickets()  # neither question became a report, nor was added to this one
+    assert ticket.text == "楼下烧烤店油烟太大了"
+
+
 def test_status_with_no_tickets(chat):
     assert "还没有提交过" in chat.say("查询")
 
