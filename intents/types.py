@@ -19,7 +19,9 @@ INTENTS = (
     "unknown",
 )
 MAIN_CLASSES = ("question", "complaint_or_request", "suggestion")
-HANDLER_TYPES = ("grid", "department")
+# grid: the place's 网格员 reviews it first; department: a 职能部门 handles it; community: reviewed above the grid by
+# the community (a complaint about the grid worker's own conduct must not land with that grid worker)
+HANDLER_TYPES = ("grid", "department", "community")
 URGENCIES = ("emergency", "high", "normal")
 SLA_HOURS = {"emergency": 2, "utility": 24, "ordinary": 7 * 24, "complex": 15 * 24}
 

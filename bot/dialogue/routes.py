@@ -79,9 +79,10 @@ def show_status(turn: Turn) -> Reply:
 
 
 def _where(turn: Turn, ticket) -> str:
-    from bot.org.service import place_label
+    from bot.org.service import community_name, place_label
 
-    return place_label(session=turn.session, grid_id=ticket.grid_id) or "街道"
+    return (place_label(session=turn.session, grid_id=ticket.grid_id)
+            or community_name(session=turn.session, community_id=ticket.community_id) or "街道")
 
 
 def _deadline(turn: Turn, ticket) -> str:

@@ -297,6 +297,13 @@ def place_label(*, session: Session, grid_id: int | None, building_id: int | Non
     return " ".join(p for p in (community, grid, building) if p)
 
 
+def community_name(*, session: Session, community_id: int | None) -> str:
+    """「和平社区」, or "" for none."""
+    if community_id is None:
+        return ""
+    return session.execute(select(Community.name).where(Community.id == community_id)).scalar_one_or_none() or ""
+
+
 def household_warnings(*, session: Session) -> list[str]:
     """City grids outside 300–500 households (counted on the grid, or summed over its buildings)."""
     warnings = []

@@ -370,6 +370,8 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
         place = _place_of(turn, text, own=False) or _location_place(turn, sent)
     else:
         place = _place_of(turn, text, own=not draft.get("building_id") and kind != "suggestion")
+    if _above_grid(draft.get("category")) and kind in ("complaint", "service_request"):
+        return _next(turn, _to_community(turn, draft, place))
     if place:
         draft.update(place, where_done=True)
     paperwork = kind == "service_request" and not _on_site(draft.get("category"))
@@ -379,6 +381,27 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
             draft.update(grid_id=resident.grid_id if resident else None, where_done=True)
         draft.update(photo_done=True)
     return _next(turn, draft)
+
+
+def _above_grid(category: str | None) -> bool:
+    """Whether the category's matters are reviewed by the community, above the grid (taxonomy handler_type
+    community: 「网格员态度很差」 must not be reviewed by that grid worker)."""
+    import intents
+
+    found = intents.get_category(category) if category else None
+    return found is not None and found.handler_type == "community"
+
+
+def _to_community(turn: Turn, draft: dict[str, Any], place: dict[str, Any] | None) -> dict[str, Any]:
+    """A complaint about staff conduct: no building, grid or photo; the community of the place named, else of the
+    resident's address, else none (the street's office reviews it)."""
+    grid_id = (place or {}).get("grid_id")
+    resident = _resident(turn)
+    if grid_id is None and resident:
+        grid_id = resident.grid_id
+    draft.update(grid_id=None, building_id=None, unit=None, location=None, where_done=True, photo_done=True,
+                 above_grid=True, community_id=org.community_of_grid(session=turn.session, grid_id=grid_id))
+    return draft
 
 
 def _next(turn: Turn, draft: dict[str, Any]) -> Reply:
@@ -394,6 +417,10 @@ def _next(turn: Turn, draft: dict[str, Any]) -> Reply:
 
 def _summary(turn: Turn, draft: dict[str, Any]) -> str:
     lines = [f"内容：{draft['text'][:100]}"]
+    if draft.get("above_grid"):  # who reviews it, since that is what the resident needs to know here
+        community = org.community_name(session=turn.session, community_id=draft.get("community_id"))
+        lines.append(f"转交：{community + '工作人员' if community else '街道'}处理（不经网格员）")
+        return "\n".join(lines)
     place = org.place_label(session=turn.session, grid_id=draft.get("grid_id"), building_id=draft.get("building_id"))
     place += draft.get("unit") or ""
     location = draft.get("location") or {}
@@ -680,7 +707,7 @@ def _create(turn: Turn, draft: dict[str, Any]) -> Reply:
         channel=turn.inbound.channel, category=draft.get("category"), department=draft.get("department"),
         grid_id=draft.get("grid_id"), building_id=draft.get("building_id"), urgency=draft.get("urgency") or "normal",
         sla=draft.get("sla"), location=draft.get("location"), attachments=draft.get("attachments"),
-        resident_id=resident.id if resident else None, now=turn.now,
+        resident_id=resident.id if resident else None, community_id=draft.get("community_id"), now=turn.now,
     )
     turn.set_state(None)
     if ticket.parent_id:

@@ -77,10 +77,14 @@ def create_ticket(
     attachments: list[dict[str, Any]] | None = None,
     resident_id: int | None = None,
     reporter_staff_id: int | None = None,
+    community_id: int | None = None,
     now: datetime | None = None,
     settings: Any = None,
 ) -> Ticket:
-    """Store a new ticket in 受理 (submitted) numbered YYMMDD-NNNNN (the Beijing date), linked to an open duplicate if there is one."""
+    """Store a new ticket in 受理 (submitted) numbered YYMMDD-NNNNN (the Beijing date), linked to an open duplicate if there is one.
+
+    `community_id` places a ticket with no grid in a community (a complaint about a grid worker's conduct is
+    reviewed there, not in that grid); with a grid, the grid's community is used."""
     now = now or utcnow()
     if kind == "emergency":
         urgency = "emergency"
@@ -93,7 +97,8 @@ def create_ticket(
     ticket = Ticket(
         number=f"tmp-{uuid.uuid4().hex[:24]}", kind=kind, text=text, resident=resident, channel=channel,
         category=category, department=department, grid_id=grid_id, building_id=building_id,
-        community_id=community_of_grid(session=session, grid_id=grid_id), location=location,
+        community_id=community_of_grid(session=session, grid_id=grid_id) if grid_id is not None else community_id,
+        location=location,
         attachments=list(attachments or []), urgency=urgency, sla=sla, resident_id=resident_id,
         reporter_staff_id=reporter_staff_id, parent_id=parent.id if parent else None, created_at=now,
         updated_at=now, clock_started_at=now,

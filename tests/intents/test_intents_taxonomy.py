@@ -7,6 +7,9 @@ import pytest
 import intents
 
 CATEGORY_CASES = [
+    ("网格员态度很差，说好的上门一直没来", "工作作风"),
+    ("居委会不作为，反映了好几次都没人管", "工作作风"),
+    ("物业态度恶劣", "物业管理"),
     ("物业费太贵了能不能降点", "物业管理"),
     ("小区里乱停车把路都堵了", "停车"),
     ("楼道有人飞线充电太危险", "电动车充电"),
@@ -72,10 +75,12 @@ def test_taxonomy_lists_categories_with_routing() -> None:
     assert {"物业管理", "停车", "噪音", "漏水与管道", "电梯", "居住证", "水电气暖", "消防安全"} <= names
     for c in categories:
         assert c.department in intents.departments()
-        assert c.handler_type in ("grid", "department")
+        assert c.handler_type in ("grid", "department", "community")
         assert c.sla in ("emergency", "utility", "ordinary", "complex")
         assert set(c.to_dict()) == {"name", "department", "handler_type", "sla", "on_site"}
-    assert {c.name for c in categories if not c.on_site} == {"证明开具", "居住证", "户籍", "医保社保", "就业", "教育入学", "低保救助"}
+    assert {c.name for c in categories if not c.on_site} == {"证明开具", "居住证", "户籍", "医保社保", "就业", "教育入学", "低保救助",
+                                                            "工作作风"}
+    assert {c.name for c in categories if c.handler_type == "community"} == {"工作作风"}
 
 
 def test_get_category_returns_none_for_unknown_name() -> None:

@@ -391,6 +391,22 @@ def test_the_phone_asked_for_again_right_after_the_grid_worker_was_named_is_give
     assert phone in bound.say("他手机号呢？")
 
 
+def test_a_complaint_about_the_grid_workers_conduct_is_reviewed_by_the_community_not_that_grid_worker(org, chat):
+    org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id))
+    bound = Chat(chat.safe, org.session, user="oBound")
+    summary = bound.say("网格员办事拖拉，说好的上门一直没来")  # neither where nor a photo is asked
+    assert "转交：和平社区工作人员处理（不经网格员）" in summary and "地点" not in summary
+    assert "已记录" in bound.say("确认")
+    [ticket] = bound.tickets()
+    assert (ticket.category, ticket.grid_id, ticket.building_id) == ("工作作风", None, None)
+    assert ticket.community_id == org.grid("G02").community_id
+    mine = lambda who: [t.number for t in service.list_tickets(session=org.session, actor=org.staff(who))]  # noqa: E731
+    assert mine("grid2") == [] and mine("community1") == [ticket.number]
+    assert "和平社区" in bound.say("查询")
+    assert "转交：街道处理" in chat.say("网格员态度很差")  # nobody's address known: the street's office
+
+
 @pytest.mark.parametrize("asked", ["能不能不要让店家知道是我举报的", "举报人信息会保密吗", "你们会不会把我的电话告诉物业"])
 def test_who_learns_who_reported_is_answered_after_a_report_and_during_one(org, chat, asked):
     chat.say("楼下烧烤店油烟太大了")
