@@ -81,8 +81,23 @@ def answer(turn: Turn, text: str) -> Reply:
         # the one entry offered is the one just answered (「怎么报名」 after 「社区有老年大学吗？」), or it and entries for
         # a situation the resident did not say (「需要带什么」 after 老年卡怎么办: not 老年卡丢了怎么补办): a menu asks
         # the resident to pick what they already read, so it is said again, named
+        gap = _not_said(turn, follows["code"], text)
+        if gap is not None:
+            return gap
         match = replace(match, outcome="answer", code=follows["code"])
         service.record_hit(turn.session, code=match.code)
+    elif follows and follows.get("code") and match.outcome == "menu":
+        # 「多久能拿到」 after 居住证's papers: of the menu's entries on 居住证 itself, only 「居住证怎么办理？」 says how
+        # long (「约15个工作日可领取」); that one is the answer, named (it used to be a menu with 居住证明 in it)
+        from knowledge_base.matcher import aspects, topic_of
+
+        followed = service.get_entry(turn.session, code=follows["code"])
+        asked_for = aspects(text)
+        fits = (_fitting(turn, list(match.menu_codes), asked_for, subject=topic_of(followed.question))
+                if followed is not None and asked_for else [])
+        if len(fits) == 1:
+            match = replace(match, outcome="answer", code=fits[0].code)
+            service.record_hit(turn.session, code=match.code)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")
@@ -163,6 +178,77 @@ def _may_be_a_report(turn: Turn) -> bool:
     return share >= REPORT_SHARE or c.rule_fired_for(*REPORT_INTENTS)
 
 
+# What an answer says, by the kind of answer a follow-up asks for: 「受理后约15个工作日可领取」 tells 多久 though its
+# entry is 「居住证怎么办理？」. Only kinds that an answer states in recognisable words.
+_ANSWER_SAYS = {
+    "材料": re.compile(r"需准备|需提供|需提交|携带|带上|带好|持(本人)?(身份证|户口|居民|残疾|相关|有效)|身份证|户口簿|证明材料"),
+    "时限": re.compile(r"\d+个?工作日|[一二两三四五六七八九十半\d]+个?(工作日|天|日|周|星期|月)(内|左右|后)?(即?可|能)?"
+                     r"(领取|办结|办好|拿到|出证|完成|制卡|制证|到账|发放|审批完|审核完)|当场(办结|领取|出证)|即时办结|"
+                     r"当天(办结|领取|出证)|次月"),
+    "地点": re.compile(r"(到|在|去)[^，。；]{0,12}(社区|派出所|服务站|服务中心|窗口|大厅|街道|医院|门诊)"),
+    "费用": re.compile(r"免费|不收费|收费|\d+元|工本费"),
+}
+
+
+_ASKED_AS = {"时限": "办理要多久", "费用": "收不收费"}
+# the kinds whose absence from an answer is told as a gap: a fee or a duration is said in few ways; a place or the
+# papers in too many (「东门岗亭旁」) for a missed pattern to be read as 'not written'
+_GAP_TOLD = frozenset(_ASKED_AS)
+
+
+def _not_said(turn: Turn, code: str, text: str) -> Reply | None:
+    """「收费吗」 after 「老年卡怎么办？」, whose answer says nothing about a fee: saying that answer again would look
+    like an answer. Say plainly that it is not known, and log the question for staff with the entry that lacks it
+    (reason "gap"). None when the follow-up asks something its answer does say (or a kind not read off answers)."""
+    from knowledge_base import service
+    from knowledge_base.matcher import aspects
+
+    asked = aspects(text)
+    entry = service.get_entry(turn.session, code=code)
+    if entry is None or not asked or not asked <= _GAP_TOLD:
+        return None
+    missing = [a for a in sorted(asked) if not _ANSWER_SAYS[a].search(entry.answer)]
+    if not missing:
+        return None
+    service.log_unanswered(turn.session, text=f"{entry.question} {text}", channel=turn.inbound.channel,
+                           user_id=turn.inbound.user_id, best_code=code, reason="gap")
+    said = "、".join(_ASKED_AS[a] for a in missing)
+    return Reply(text=texts.FOLLOW_UP_GAP.format(question=entry.question, said=said),
+                 meta={"faq": code, "faq_outcome": "gap", "faq_follows": code})
+
+
+def _fitting(turn: Turn, codes: list[str], asked: frozenset, *, subject: str | None = None) -> list:
+    """The published entries among `codes` that give what `asked` asks for: by their question's kind of answer,
+    else (when none does) by what their answer says. `subject`: only entries about that same service."""
+    from knowledge_base import service
+    from knowledge_base.matcher import aspects, topic_of
+
+    entries = [e for e in (service.get_entry(turn.session, code=code) for code in codes)
+               if e is not None and e.status == "published" and (subject is None or topic_of(e.question) == subject)]
+    fits = [e for e in entries if asked <= aspects(e.question)]
+    if fits or not asked <= _ANSWER_SAYS.keys():
+        return fits
+    return [e for e in entries if all(_ANSWER_SAYS[a].search(e.answer) for a in asked)]
+
+
+def _picked_in_words(turn: Turn, codes: list[str]):  # noqa: ANN202
+    """The one menu entry a short follow-up asks for by kind of answer: 「怎么申请」 to 「1. 高龄津贴怎么申请？
+    2. 高龄津贴每月发多少钱？」 is 1 (it used to be asked again as 「您是想问「高龄津贴怎么申请？」吗？」), and so is
+    「要带什么」, the only answer of the two that lists papers. None when the words name no kind of answer, or
+    more than one entry, or none, gives it."""
+    from knowledge_base import service
+    from knowledge_base.matcher import aspects, follow_up
+
+    if not follow_up(turn.text):
+        return None
+    asked = aspects(turn.text)
+    fits = _fitting(turn, codes, asked) if asked else []
+    if len(fits) != 1:
+        return None
+    service.record_hit(turn.session, code=fits[0].code)
+    return ("words", fits[0])
+
+
 NONE_OF_THESE = {"都不是", "都不对", "不是", "没有", "没有我要的", "不是这些", "0"}
 
 
@@ -178,7 +264,8 @@ class MenuChoice:
             return "none"
         from knowledge_base import service
 
-        return service.choose(turn.session, codes=turn.flow_data.get("codes") or [], reply=turn.text)
+        codes = turn.flow_data.get("codes") or []
+        return service.choose(turn.session, codes=codes, reply=turn.text) or _picked_in_words(turn, codes)
 
     def handle(self, turn: Turn, entry) -> Reply:  # noqa: ANN001
         from knowledge_base import service
@@ -189,8 +276,15 @@ class MenuChoice:
             service.reject_menu(turn.session, text=question, channel=turn.inbound.channel,
                                 user_id=turn.inbound.user_id)
             return Reply(text=service.unknown_text(), meta={"faq": None, "faq_outcome": "menu_rejected"})
+        in_words = isinstance(entry, tuple)
+        if in_words:  # picked by what was asked, not by number: the answer says which question it answers
+            entry = entry[1]
         _remember(turn, entry.code, entry.question, question)
-        return Reply(text=service.answer_text(entry), meta={"faq": entry.code, "faq_outcome": "menu_choice"})
+        text = service.answer_text(entry)
+        meta = {"faq": entry.code, "faq_outcome": "menu_words" if in_words else "menu_choice"}
+        if in_words:
+            meta["faq_follows"] = question
+        return Reply(text=f"关于「{entry.question}」：\n{text}" if in_words else text, meta=meta)
 
 
 # the whole message (punctuation and a trailing 啊/呀/吧 aside) says the answer just given missed the question

@@ -136,8 +136,11 @@ def test_the_unanswered_page_says_when_a_resident_called_an_answer_wrong_and_lin
         kb.create_entry(s, code="T200", question="居住证怎么办？", answer="这是演示：带身份证到社区登记。")
         kb.log_unanswered(s, text="居住证丢了能邮寄吗", channel="wechat", best_code="T200", reason="wrong")
         kb.log_unanswered(s, text="火星上能不能种土豆", channel="wechat")
+        kb.log_unanswered(s, text="居住证怎么办？ 收费吗", channel="wechat", best_code="T200", reason="gap")
         s.commit()
     html = admin.get("/admin/faq/unanswered").text
+    gap = html.split("居住证怎么办？ 收费吗")[1].split("</tr>")[0]  # a follow-up the entry does not answer
+    assert "里没有写，请补充" in gap and 'href="/admin/faq/T200"' in gap
     wrong = html.split("居住证丢了能邮寄吗")[1].split("</tr>")[0]
     assert "居民说答错了" in wrong and 'href="/admin/faq/T200"' in wrong
     other = html.split("火星上能不能种土豆")[1].split("</tr>")[0]

@@ -132,7 +132,7 @@ def test_whether_my_family_qualifies_and_how_to_collect_are_follow_ups(org, chat
     assert last_meta(org)["faq_outcome"] == "answer" and last_meta(org)["faq"] == "D005"
     assert "您是想问" in chat.say("失业了能领什么")
     claim = chat.say("怎么领")
-    assert "失业保险金" in claim and last_meta(org)["faq_outcome"] == "answer"
+    assert "失业保险金" in claim and last_meta(org)["faq_outcome"] == "menu_words"  # 怎么领 picks it from the menu
 
 
 def test_a_follow_up_whose_only_candidate_is_the_entry_just_answered_gets_it_again_not_a_menu_of_one(org, chat):
@@ -170,3 +170,31 @@ def test_how_long_until_i_get_it_follows_up_the_answer_just_given(org, chat):
     assert again.startswith("关于「老年卡怎么办？」") and "约一个月" in again
     chat.say("残疾证怎么办理")
     assert "约20个工作日" in chat.say("多久能领到")  # (「什么时候能领到」 is as often 发放, when money is paid)
+
+
+def test_a_menu_is_answered_by_the_kind_of_answer_asked_for_as_well_as_by_number(org, chat):
+    assert "您是想问" in chat.say("我妈今年82了，能领高龄补贴吗")
+    picked = chat.say("一个月多少钱")
+    assert picked.startswith("关于「高龄津贴每月发多少钱？」") and last_meta(org)["faq_outcome"] == "menu_words"
+    assert "您是想问" in chat.say("我妈今年82了，能领高龄补贴吗")
+    # neither question is about papers, but only the answer on applying lists them (身份证、户口簿)
+    papers = chat.say("要带什么")
+    assert papers.startswith("关于「高龄津贴怎么申请？」") and "户口簿" in papers
+
+
+def test_how_long_after_the_papers_is_the_entry_on_the_same_service_whose_answer_says_how_long(org, chat):
+    chat.say("居住证需要什么材料")
+    assert MATERIALS in chat.say("居住证需要什么材料")
+    how_long = chat.say("多久能拿到")  # 「居住证明在哪里开？」 (当场办结) is another service, and was in the menu
+    assert how_long.startswith("关于「居住证怎么办理？」") and "15个工作日" in how_long and "您是想问" not in how_long
+
+
+def test_a_follow_up_the_answer_just_given_does_not_cover_is_told_as_not_known_and_logged_for_staff(org, chat):
+    chat.say("老年卡怎么办")
+    fee = chat.say("收费吗")
+    assert "没有写收不收费" in fee and "工作人员补充" in fee and "约一个月" not in fee
+    assert last_meta(org)["faq_outcome"] == "gap"
+    org.session.expire_all()
+    [row] = org.session.execute(select(UnansweredQuestion)).scalars().all()
+    assert row.best_code == last_meta(org)["faq"] and row.channel.endswith("|gap") and "收费吗" in row.text
+    assert "约一个月" in chat.say("要多久")  # what the answer does say is said again, named
