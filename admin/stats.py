@@ -50,9 +50,10 @@ def response_rate(tickets, now: datetime) -> Rate:
 
 
 def resolution_rate(tickets, now: datetime) -> Rate:
-    """解决率: of the tickets created in the period (duplicates excluded), the share now 办结/回访/关闭 whose
-    resident did not answer 「未解决」."""
-    rows = [t for t in tickets if now - aware(t.created_at) <= PERIOD and t.parent_id is None]
+    """解决率: of the tickets created in the period (duplicates and those the resident withdrew excluded), the share
+    now 办结/回访/关闭 whose resident did not answer 「未解决」."""
+    rows = [t for t in tickets if now - aware(t.created_at) <= PERIOD and t.parent_id is None
+            and getattr(t, "withdrawn_at", None) is None]
     hits = sum(1 for t in rows if t.status in DONE and t.resolved_confirmed is not False)
     return Rate(hits, len(rows))
 

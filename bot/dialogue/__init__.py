@@ -12,7 +12,7 @@ def default_dialogue() -> Dialogue:
     return Dialogue(
         [
             [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(),
-             SurveyFlow(), intake.Intake(), intake.ResumeIntake(), intake.Binding()],
+             SurveyFlow(), handlers.WithdrawConfirm(), intake.Intake(), intake.ResumeIntake(), intake.Binding()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],

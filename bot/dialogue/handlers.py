@@ -8,6 +8,7 @@ from bot.dialogue import routes, texts
 from bot.dialogue.engine import Turn
 from bot.inbound import Reply, bare
 from bot.org import service as org
+from bot.tickets import service as tickets
 
 
 COMMANDS = {
@@ -43,6 +44,35 @@ class HumanHandoff:
         if turn.text and turn.classification.intent == "emergency":
             return routes.raise_emergency(turn, turn.classification)
         return routes.acknowledge_waiting(turn)
+
+
+class WithdrawConfirm:
+    """The answer to 「要撤回「…」吗？」: 确认撤回 withdraws it, 继续办理 keeps it; anything else leaves the question
+    (and is read as a message of its own)."""
+
+    name = "withdraw"
+    YES = {"确认撤回", "撤回", "确认", "是", "是的", "对", "好", "好的", "嗯", "嗯嗯", "撤吧", "撤销", "可以", "行", "确定"}
+    NO = {"继续办理", "继续", "不撤", "不撤回", "不用撤", "不用撤回", "不", "不是", "不要", "算了", "还要", "还需要",
+          "还是要处理", "要处理", "需要处理"}
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.state != routes.WITHDRAW_STATE or not turn.text:
+            return None
+        if not turn.kept_within(turn.flow_data, routes.WITHDRAW_WITHIN):
+            return "lapsed"
+        word = bare(turn.text).lower()
+        return "yes" if word in self.YES else "no" if word in self.NO else "other"
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        flow = turn.flow_data
+        turn.set_state(None)
+        if match in ("lapsed", "other"):  # a message of its own: a command runs as a command
+            command = command_of(turn.text)
+            return Commands().handle(turn, command) if command else IntentRoute().handle(turn, turn.classification)
+        ticket = tickets.get_ticket(session=turn.session, actor=None, number=flow["number"])
+        if match == "no" or ticket.status not in tickets.OPEN_STATUSES:
+            return Reply(text=texts.WITHDRAW_KEPT.format(text=routes.first_line(ticket), number=ticket.number))
+        return routes.withdrawn(turn, ticket, flow.get("said") or turn.text)
 
 
 class Events:
@@ -124,6 +154,10 @@ class Commands:
         if command == "cancel":
             had = turn.state is not None
             turn.set_state(None)
+            if not had:  # 「取消」 just after filing: the report just filed, asked to confirm
+                offer = routes.withdraw_if_asked(turn, cancel=True)
+                if offer is not None:
+                    return offer
             return Reply(text=texts.CANCELLED if had else texts.NOTHING_TO_CANCEL)
         if command == "more":
             return routes.more(turn)
@@ -234,6 +268,9 @@ class IntentRoute:
         urged = routes.urge_if_asked(turn, c)  # 「能快点吗」 with a ticket open: hurry it, do not open another
         if urged is not None:
             return urged
+        withdrawing = routes.withdraw_if_asked(turn)  # 「撤销」, 「已经修好了不用来了」: withdraw it, once confirmed
+        if withdrawing is not None:
+            return withdrawing
         if routes.confidentiality_asked(turn.text):  # 「别让店家知道是我举报的」: who learns it, not a new report
             return Reply(text=texts.CONFIDENTIAL, meta={"confidential": True})
         if not c.rule_fired_for("complaint"):  # not 「网格员电话打不通，没人管」

@@ -124,6 +124,54 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
         meta={"urged": ticket.number})
 
 
+# 「撤销」, 「我要撤回刚才的投诉」, 「已经修好了，不用来了」, 「不用处理了，自己弄好了」: the resident withdraws a report
+_WITHDRAW = re.compile(
+    r"^(我要|我想|请|麻烦|帮我)?(撤销|撤回|撤单|撤诉|取消)(一下)?(我的|刚才|刚刚|之前|上次|前面)?(的|那个|那条|这个)?"
+    r"(工单|事项|反映|投诉|报修|登记|申请|举报|问题)?(吧|了)?$|"
+    r"(已经|现在|刚刚|刚才|自己)?(修好|好|解决|弄好|处理好|搞定|没事|不漏|亮|通|来水|来电|清理干净|清走)了.{0,8}"
+    r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)|"
+    r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)了.{0,8}(已经|自己|现在)?(修好|好了|解决|弄好|处理好|搞定|没事)")
+WITHDRAW_MAX_LEN = 30
+WITHDRAW_STATE = "withdraw_confirm"
+WITHDRAW_WITHIN = timedelta(minutes=30)
+WITHDRAW_CANCEL_WITHIN = timedelta(minutes=30)  # 「取消」 with nothing open, this soon after filing, means the report
+
+
+def withdraw_if_asked(turn: Turn, *, cancel: bool = False) -> Reply | None:
+    """The resident asks to withdraw their latest report still being worked on: asked to confirm first (a report
+    withdrawn by a stray word would be lost). `cancel`: 「取消」 with nothing open, which means the report only
+    when it was filed just now."""
+    text = turn.text or ""
+    if not cancel and (len(text) > WITHDRAW_MAX_LEN or not _WITHDRAW.search(text.replace(" ", ""))):
+        return None
+    ticket = tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id)
+    if ticket is None:
+        return None if cancel else Reply(text=texts.NOTHING_TO_WITHDRAW)
+    if cancel and turn.now - ticket.created_at > WITHDRAW_CANCEL_WITHIN:
+        return None
+    if not tickets.may_withdraw(session=turn.session, ticket=ticket):  # staff verify first: nothing to confirm
+        return withdrawn(turn, ticket, text)
+    turn.set_state(WITHDRAW_STATE, number=ticket.number, said=text[:200], at=turn.now.isoformat())
+    return Reply(text=texts.WITHDRAW_ASK.format(text=first_line(ticket), number=ticket.number),
+                 meta={"withdraw": ticket.number})
+
+
+def withdrawn(turn: Turn, ticket, said: str) -> Reply:  # noqa: ANN001
+    """Withdraw the ticket (or, for an emergency or a case others joined, pass the resident's words on)."""
+    done = tickets.withdraw(session=turn.session, ticket=ticket, text=said, now=turn.now)
+    if done == "withdrawn":
+        return Reply(text=texts.WITHDRAWN.format(text=first_line(ticket), number=ticket.number),
+                     meta={"withdrawn": ticket.number})
+    why = texts.WITHDRAW_NOTED_WHY["emergency" if ticket.kind == "emergency" else "others"]
+    return Reply(text=texts.WITHDRAW_NOTED.format(text=first_line(ticket), number=ticket.number, why=why),
+                 meta={"withdraw_noted": ticket.number})
+
+
+def first_line(ticket) -> str:  # noqa: ANN001
+    """The ticket's words as quoted back to the resident."""
+    return _quoted(ticket.text.split("\n", 1)[0])
+
+
 def pass_on_praise(turn: Turn) -> Reply:
     """Praise for someone's work goes to the grid group (the bound resident's grid, else their latest ticket's)."""
     from bot.org import service as org

@@ -63,6 +63,16 @@ OUTAGE_NONE = ("没有查到社区近 3 天发布的{kind}通知，可能是突�
 POLICE = "这属于公安机关处理的警务事项，请立即拨打 110 报警。社区不受理此类事项的工单，但如需其他帮助可回复「人工」。"
 URGED = ("已为您催办：{number}「{text}」，{status}，处理人：{handler}{deadline}。已提醒网格员尽快处理，"
          "有进展会通知您。")
+# 撤回: the resident withdraws a report still being worked on, after saying yes to the question
+WITHDRAW_ASK = ("要撤回「{text}」（编号 {number}）吗？撤回后工作人员不再处理。\n"
+                "回复「确认撤回」撤回；还需要处理请回复「继续办理」。")
+WITHDRAW_ASK_AGAIN = "请回复「确认撤回」撤回「{text}」（编号 {number}），或回复「继续办理」。"
+WITHDRAWN = "好的，已撤回「{text}」（编号 {number}），并告诉了网格员不用再处理。以后有需要随时告诉我。"
+WITHDRAW_NOTED = ("好的，已把您的话转告工作人员。「{text}」（编号 {number}）{why}，工作人员核实后会按流程办结，"
+                  "办结时会通知您。")
+WITHDRAW_NOTED_WHY = {"emergency": "是紧急事项", "others": "也有其他邻居反映了"}
+NOTHING_TO_WITHDRAW = "您现在没有正在办理的事项可以撤回。回复「查询」可查看您反映过的事项。"
+WITHDRAW_KEPT = "好的，继续为您办理「{text}」（编号 {number}）。"
 NO_TICKETS = "您还没有提交过事项。需要反映问题可以直接告诉我。"
 TICKET_CREATED = "已记录，编号 {number}。{route}我们会按时办理，办理进展会通知您。回复「查询」可查看进度。"
 STATUS_LINE = "{number}｜{status}｜{text}｜{where}{deadline}"

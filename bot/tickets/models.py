@@ -58,6 +58,7 @@ class Ticket(SQLModel, table=True):
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    withdrawn_at: datetime | None = None  # the resident withdrew it (撤回): closed, and not counted in 解决率
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, or_, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlmodel import Session
 
 from bot.models import BEIJING, utcnow
@@ -603,6 +603,47 @@ def latest_open_ticket(*, session: Session, resident: str) -> Ticket | None:
     stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status.in_(OPEN_STATUSES),
                                  Ticket.parent_id.is_(None)).order_by(Ticket.id.desc()).limit(1))
     return session.execute(stmt).scalars().first()
+
+
+def latest_withdrawable(*, session: Session, resident: str) -> Ticket | None:
+    """The resident's most recent ticket still being worked on, a duplicate folded into another included (the
+    resident withdraws their own report, not the case it joined)."""
+    stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.id.desc()).limit(1))
+    return session.execute(stmt).scalars().first()
+
+
+def may_withdraw(*, session: Session, ticket: Ticket) -> bool:
+    """Whether the resident's word closes it: not an emergency, and no other resident's report joined it."""
+    return ticket.kind != "emergency" and not _open_children(session, ticket)
+
+
+def _open_children(session: Session, ticket: Ticket) -> int:
+    return session.execute(select(func.count()).select_from(Ticket).where(
+        Ticket.parent_id == ticket.id, Ticket.status.in_(OPEN_STATUSES))).scalar_one()
+
+
+def withdraw(*, session: Session, ticket: Ticket, text: str, now: datetime | None = None) -> str:
+    """The resident withdraws their report, as they confirmed in the chat: "withdrawn" (closed, the grid told not
+    to come, left out of 解决率), or "noted" when staff must see for themselves first — an emergency (「煤气味没了」
+    is no proof), or a case other residents' reports were merged into. Their words are on the timeline either way."""
+    now = now or utcnow()
+    said = text.strip()[:200]
+    what = f"工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）"
+    others = _open_children(session, ticket)
+    if ticket.kind == "emergency" or others:
+        ev = _event(session, ticket, actor=None, action="note", from_status=ticket.status, to_status=ticket.status,
+                    now=now, reason=f"居民说不用再处理：{said}", label="居民")
+        _tell_staff(session, ticket, ev, f"【居民说已不需要】{what}：「{said[:40]}」。"
+                    + ("还有其他居民反映了同一问题，" if others else "") + "请核实后按流程办结。")
+        return "noted"
+    if workflow.rule(ticket.status, "withdraw") is None:
+        raise InvalidTransition(f"工单 {ticket.number} 当前状态为{STATUSES.get(ticket.status, ticket.status)}，不能撤回")
+    ticket.withdrawn_at = ticket.closed_at = now
+    ev = _move(session, ticket, actor=None, action="withdraw", to="closed", now=now, reason=f"居民撤回：{said}",
+               label="居民撤回")
+    _tell_staff(session, ticket, ev, f"【居民撤回】{what}：「{said[:40]}」。已关闭，无需再上门处理。")
+    return "withdrawn"
 
 
 def urge(*, session: Session, ticket: Ticket, text: str, now: datetime | None = None) -> TicketEvent:

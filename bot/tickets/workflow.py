@@ -40,6 +40,10 @@ TABLE: tuple[Rule, ...] = (
     Rule("resolved", "reopen", "dispatched", APPROVERS | {SYSTEM}, "重新办理"),
     Rule("surveyed", "reopen", "dispatched", APPROVERS, "重新办理"),
     Rule("closed", "reopen", "dispatched", APPROVERS, "重新办理（无处理人时回到初审）"),
+    # the resident withdraws the report (「撤回」, 「已经修好了不用来了」), confirmed in the chat; never an emergency
+    # or a ticket other residents' reports were merged into (those the staff verify)
+    *(Rule(state, "withdraw", "closed", frozenset({SYSTEM}), "居民撤回")
+      for state in ("submitted", "under_review", "dispatched", "in_progress", "returned")),
 )
 RULES = {(r.state, r.action): r for r in TABLE}
 ACTIONS = tuple(dict.fromkeys(r.action for r in TABLE))

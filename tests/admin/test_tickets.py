@@ -137,3 +137,13 @@ def test_the_ticket_page_shows_where_and_the_photos_the_resident_sent(admin, eng
     assert "javascript:" not in page
     bare = admin.get(f"/admin/tickets/{make_ticket(engine, grid_id=1)}").text
     assert "未提供" in bare.split("<th>地点</th>")[1].split("</tr>")[0] and "<th>照片</th>" not in bare
+
+
+def test_a_ticket_the_resident_withdrew_shows_it_on_its_timeline(admin, engine):
+    number = make_ticket(engine, grid_id=1)
+    with Session(engine) as s:
+        t = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        service.withdraw(session=s, ticket=t, text="已经修好了，不用来了")
+        s.commit()
+    page = admin.get(f"/admin/tickets/{number}").text
+    assert "居民撤回" in page and "已经修好了，不用来了" in page

@@ -422,6 +422,44 @@ def test_who_learns_who_reported_is_answered_after_a_report_and_during_one(org, 
     assert ticket.text == "楼下烧烤店油烟太大了"
 
 
+def _filed(chat: Chat, text: str = "楼道灯坏了", building: str = "5号楼") -> None:
+    chat.say(text)
+    chat.say(building)
+    chat.say("跳过")
+    assert "已记录" in chat.say("确认")
+
+
+@pytest.mark.parametrize("said", ["撤销", "我要撤回刚才的报修", "已经修好了，不用来了", "取消"])
+def test_a_resident_withdraws_a_report_after_saying_yes_to_the_question(org, chat, said):
+    _filed(chat)
+    asked = chat.say(said)
+    assert "要撤回「楼道灯坏了」" in asked and "确认撤回" in asked and "继续办理" in asked
+    assert chat.tickets()[0].status == "submitted"  # nothing happens on a stray word
+    assert "已撤回" in chat.say("确认撤回")
+    [ticket] = chat.tickets()
+    assert ticket.status == "closed" and ticket.withdrawn_at is not None
+    assert "已关闭" in chat.say("查询")
+
+
+def test_continuing_keeps_the_report_and_another_message_leaves_the_question(org, chat):
+    _filed(chat)
+    chat.say("撤回")
+    assert "继续为您办理" in chat.say("继续办理")
+    chat.say("撤回")
+    assert "社区助手「邻里」" in chat.say("你好")  # answered as a message of its own
+    assert "确认撤回" not in chat.say("确认")  # and the question is gone
+    assert [t.status for t in chat.tickets()] == ["submitted"]
+    assert "没有正在办理的事项" in Chat(chat.safe, org.session, user="oNobody").say("撤销")
+
+
+def test_withdrawing_an_emergency_passes_the_word_on_and_closes_nothing(org, chat):
+    chat.say("楼道里有很大的煤气味")
+    reply = chat.say("已经没事了，不用来了")  # no question: nothing is closed, so nothing to confirm
+    assert "转告工作人员" in reply and "紧急事项" in reply and "核实" in reply
+    [ticket] = chat.tickets()
+    assert ticket.status == "submitted" and ticket.withdrawn_at is None
+
+
 def test_status_with_no_tickets(chat):
     assert "还没有提交过" in chat.say("查询")
 

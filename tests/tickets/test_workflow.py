@@ -175,3 +175,46 @@ def test_handler_name_is_the_person_or_else_the_department(org):
     assert service.handler_name(session=s, ticket=t) == "物业管理办公室"
     service.accept(session=s, actor=org.staff("dept2"), ticket=t)
     assert service.handler_name(session=s, ticket=t) == org.staff("dept2").display_name
+
+
+def robot_lines(session) -> list[str]:
+    rows = session.execute(select(Outbox).where(Outbox.kind == "robot").order_by(Outbox.id)).scalars()
+    return [r.payload["text"] for r in rows]
+
+
+def test_a_resident_withdraws_their_report_it_closes_the_grid_is_told_and_it_leaves_the_resolution_rate(org):
+    from admin.stats import resolution_rate
+
+    s = org.session
+    kept, gone = org.ticket(text="楼道灯坏了"), org.ticket(building="2号楼", text="2号楼门口垃圾没人收", category="环境卫生")
+    service.review(session=s, actor=org.staff("grid1"), ticket=gone, now=T0 + timedelta(minutes=5))
+    assert service.withdraw(session=s, ticket=gone, text="已经清走了，不用来了", now=T0 + timedelta(hours=1)) == "withdrawn"
+    assert (gone.status, gone.withdrawn_at, gone.closed_at) == ("closed", T0 + timedelta(hours=1), T0 + timedelta(hours=1))
+    last = service.timeline(session=s, ticket=gone)[-1]
+    assert (last.action, last.actor_label, last.from_status) == ("withdraw", "居民撤回", "under_review")
+    assert "已经清走了" in last.reason
+    assert any("【居民撤回】工单 " + gone.number in line and "无需再上门" in line for line in robot_lines(s))
+    rate = resolution_rate([kept, gone], T0 + timedelta(hours=2))
+    assert (rate.hits, rate.total) == (0, 1)  # neither resolved nor counted against the grid
+    with pytest.raises(InvalidTransition):  # a closed ticket cannot be withdrawn again
+        service.withdraw(session=s, ticket=gone, text="撤销", now=T0 + timedelta(hours=3))
+
+
+def test_an_emergency_or_a_case_others_joined_is_not_closed_by_one_residents_word(org):
+    s = org.session
+    gas = org.ticket(text="楼道里有煤气味", kind="emergency", category="水电气暖")
+    assert not service.may_withdraw(session=s, ticket=gas)
+    assert service.withdraw(session=s, ticket=gas, text="已经没味了，不用来了", now=T0 + timedelta(minutes=20)) == "noted"
+    assert gas.status == "submitted" and gas.withdrawn_at is None
+    assert service.timeline(session=s, ticket=gas)[-1].action == "note"
+    assert any("【居民说已不需要】工单 " + gas.number in line and "请核实" in line for line in robot_lines(s))
+
+    first = org.ticket(text="1号楼路灯不亮")
+    second = org.ticket(text="1号楼路灯坏了", resident="oNeighbour")
+    assert second.parent_id == first.id
+    assert service.withdraw(session=s, ticket=first, text="撤销", now=T0 + timedelta(hours=1)) == "noted"
+    assert first.status == "submitted"
+    # the neighbour's own report, folded into the first, is theirs to withdraw
+    assert service.withdraw(session=s, ticket=second, text="撤销", now=T0 + timedelta(hours=1)) == "withdrawn"
+    assert second.status == "closed" and first.status == "submitted"
+    assert service.may_withdraw(session=s, ticket=first)
