@@ -259,6 +259,11 @@ class IntentRoute:
             return Reply(text=texts.NUMBER_ALONE)
         if word in NOTHING_TO_CONFIRM_WORDS:  # 「确认」/「跳过」 with no report open or kept
             return Reply(text=texts.NOTHING_TO_CONFIRM)
+        from bot.tickets.intake import offer_binding
+
+        offered = offer_binding(turn)  # 「我住在3号楼2单元」: where they live, not a report about it
+        if offered is not None:
+            return offered
         if len(word) <= BARE_PLACE_MAX and not c.rule_fired_for("complaint", "service_request"):
             building = org.building_named(session=turn.session, text=turn.text)
             if building is not None:  # 「3号楼」 alone: ask what the matter is there

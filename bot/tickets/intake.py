@@ -104,6 +104,7 @@ CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样�
                      "办结时会通知您。回复「查询」可查看进度。")
 BIND_ASK = "请回复您的楼栋单元（如「绑定 3号楼2单元」），或点「+」发送位置。"
 BIND_CONFIRM_TEXT = "将您的住址登记为：{place}{unit}。回复「确认」完成绑定，回复「取消」放弃。"
+BIND_SAID_NOTE = "\n（绑定后反映问题不用再说楼栋。如果是要反映那里的问题，直接说是什么事就行。）"
 BIND_DONE = "绑定成功：{place}{unit}。以后反映问题时不用再说楼栋了。"
 BIND_FAR = "没能根据位置找到附近的楼栋，请直接回复楼栋名称，如「3号楼2单元」。"
 ANON_ASK = ("「连心树」匿名意见：请在下一条消息写下您的意见或建议。我们不会记录您的身份，"
@@ -336,15 +337,30 @@ def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: 
 def start_at_building(turn: Turn, building) -> Reply:  # noqa: ANN001
     """「3号楼」 alone with nothing open: a place with nothing said about it yet. Ask what the matter is there; the
     next message is the report, with the place already known."""
-    draft: dict[str, Any] = {"kind": "complaint", "kind_from_text": True, "text": "", "attachments": [], "tries": 0,
-                             "announced": True, "started": turn.now.isoformat(),
-                             "building_id": building.id, "grid_id": building.grid_id,
-                             "unit": org.parse_unit(turn.text), "where_done": True}
-    _drop_paused(turn)
-    _take_sent_before(turn, draft)
+    draft = _draft_at(turn, building.id, building.grid_id, org.parse_unit(turn.text))
     _set(turn, WHAT, **draft)
     place = org.place_label(session=turn.session, grid_id=None, building_id=building.id) + (draft["unit"] or "")
     return Reply(text=ASK_WHAT_AT.format(place=place), meta={"intake": "what"})
+
+
+def _draft_at(turn: Turn, building_id: int, grid_id: int | None, unit: str | None) -> dict[str, Any]:
+    """A report with its place known and nothing said yet about it."""
+    draft: dict[str, Any] = {"kind": "complaint", "kind_from_text": True, "text": "", "attachments": [], "tries": 0,
+                             "announced": True, "started": turn.now.isoformat(),
+                             "building_id": building_id, "grid_id": grid_id, "unit": unit, "where_done": True}
+    _drop_paused(turn)
+    _take_sent_before(turn, draft)
+    return draft
+
+
+def _with_report(turn: Turn, draft: dict[str, Any]) -> Reply:
+    """The message is the report for `draft` (announced, or with only its place known): read as its own message."""
+    c = turn.classification
+    draft.update(text=turn.text, category=c.category, department=c.department,
+                 urgency=c.urgency or "normal", sla=c.sla, announced=False)
+    if draft.get("kind_from_text") and c.intent in ("complaint", "service_request", "suggestion"):
+        draft["kind"] = c.intent  # only a place was said before: the report says what kind it is
+    return _placed(turn, draft)
 
 
 def _announcement_only(text: str) -> bool:
@@ -496,6 +512,8 @@ class Intake:
         word = _word(turn.text)
         if word in ESCAPES:
             return "escape"  # 人工, 查询 …: the flow is left, the command runs
+        if Binding.ENTRY.match(turn.text):  # 「绑定」 (it was taken as a place name, or added to the report)
+            return "bind"
         if word in NO or _NO_SAID.match(word):
             return "cancel"
         from bot.dialogue.routes import confidentiality_asked
@@ -549,6 +567,9 @@ class Intake:
             else:
                 reply = Commands().handle(turn, command) if command else Reply()
             return _unfiled(turn, reply, draft)
+        if match == "bind":  # binding starts; the report waits for 「继续登记」
+            turn.set_state(None)
+            return _unfiled(turn, Binding().handle(turn, "entry"), draft)
         if match == "left":  # a message of its own: answer it, and say plainly that the report was not filed
             from bot.dialogue.handlers import IntentRoute
 
@@ -563,12 +584,7 @@ class Intake:
             _set(turn, WHAT, **draft)
             return Reply(text=ASK_WHAT_NOTHING, meta={"intake": "what"})
         if match == "what":  # the report itself, after 「我想提个建议」: read as its own message, kind as announced
-            c = turn.classification
-            draft.update(text=turn.text, category=c.category, department=c.department,
-                         urgency=c.urgency or "normal", sla=c.sla, announced=False)
-            if draft.get("kind_from_text") and c.intent in ("complaint", "service_request", "suggestion"):
-                draft["kind"] = c.intent  # only a place was said before: the report says what kind it is
-            return _placed(turn, draft)
+            return _with_report(turn, draft)
         if match == "image":
             ib = turn.inbound
             draft["attachments"] = [*draft.get("attachments", []), {"type": "image", "media_id": ib.media_id,
@@ -674,6 +690,8 @@ class ResumeIntake:
         if word in RESUME or (word == "继续" and not data.get("more")):
             draft = _paused(turn)
             return ("resume", draft) if draft else ("nothing", None) if word in RESUME else None
+        if turn.state in (BIND_WHERE, BIND_CONFIRM) and _fresh(turn, "bind"):
+            return None  # 「确认」/「取消」 answer the binding asked just now, not the report kept
         if word in CONFIRM_KEPT:  # never files by itself: the report is taken up at its step, to be confirmed there
             draft = _paused(turn)
             return ("resume", draft) if draft else None
@@ -771,7 +789,13 @@ class Binding:
                 return "text"
         if turn.state == BIND_CONFIRM and ib.msg_type == "text":
             word = _word(turn.text)
-            return "yes" if word in YES else "cancel" if word in NO else None
+            if word in YES:
+                return "yes"
+            if word in NO:
+                return "cancel"
+            # 「我住在3号楼」 offered binding; 「楼道灯坏了」 next is a report there, not a 'no' to the offer
+            if turn.flow_data.get("said") and turn.classification.intent in ("complaint", "service_request"):
+                return "report"
         return None
 
     def handle(self, turn: Turn, match: str) -> Reply:
@@ -780,12 +804,18 @@ class Binding:
         if match == "cancel":
             turn.set_state(None)
             return Reply(text="好的，已取消绑定。")
+        if match == "report":
+            data = turn.flow_data
+            turn.set_state(None)
+            return _with_report(turn, _draft_at(turn, data["building_id"], data.get("grid_id"), data.get("unit")))
         if match == "yes":
             data = turn.flow_data
             org.bind_resident(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id,
                               building_id=data.get("building_id"), grid_id=data.get("grid_id"), unit=data.get("unit"))
             turn.set_state(None)
-            return Reply(text=BIND_DONE.format(place=data["place"], unit=data.get("unit") or ""), meta={"bound": True})
+            kept = paused_line(turn)  # a report left for the binding: say it is still there
+            return Reply(text=BIND_DONE.format(place=data["place"], unit=data.get("unit") or "")
+                         + (f"\n{kept}" if kept else ""), meta={"bound": True})
         if match == "location":
             loc = turn.inbound.location
             building = org.nearest_building(session=turn.session, latitude=loc.latitude, longitude=loc.longitude)
@@ -799,10 +829,38 @@ class Binding:
         return self._confirm(turn, building, org.parse_unit(turn.text))
 
     @staticmethod
-    def _confirm(turn: Turn, building, unit: str | None) -> Reply:
+    def _confirm(turn: Turn, building, unit: str | None, *, said: bool = False) -> Reply:
         place = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
-        _set(turn, BIND_CONFIRM, building_id=building.id, grid_id=building.grid_id, unit=unit, place=place)
-        return Reply(text=BIND_CONFIRM_TEXT.format(place=place, unit=unit or ""))
+        _set(turn, BIND_CONFIRM, building_id=building.id, grid_id=building.grid_id, unit=unit, place=place, said=said)
+        return Reply(text=BIND_CONFIRM_TEXT.format(place=place, unit=unit or "") + (BIND_SAID_NOTE if said else ""),
+                     meta={"bind_offer": True} if said else {})
+
+
+# 「我住在3号楼2单元」, 「我家是5栋301」 with nothing else: where the resident lives, so binding is offered
+_LIVE_AT = re.compile(r"^(我|我们|我家|俺|俺家|本人)(家)?(就|现在)?(住在|住|在|是)(在)?")
+LIVE_AT_MAX = 20
+_N = "[0-9０-９一二三四五六七八九十百]+"
+_ADDRESS_ONLY = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{0,8}}?{_N}(号楼|号|栋|幢|楼|座)(的)?({_N}(单元|门|号))?({_N}(室|号|楼|层)?)?")
+
+
+def offer_binding(turn: Turn) -> Reply | None:
+    """Binding offered for a message that only says where the resident lives (a building named, nothing that tells
+    a story); None otherwise, or when they are bound there already."""
+    text = bare(turn.text or "")
+    found = _LIVE_AT.match(text)
+    if not found or len(text) > LIVE_AT_MAX:
+        return None
+    rest = text[found.end():]
+    if not _ADDRESS_ONLY.fullmatch(rest):  # 「我家在3号楼，电梯坏了」 is a report
+        return None
+    building = org.building_named(session=turn.session, text=rest)
+    if building is None:
+        return None
+    unit = org.parse_unit(rest)
+    resident = _resident(turn)
+    if resident and resident.building_id == building.id and (resident.unit or None) == (unit or None):
+        return None
+    return Binding._confirm(turn, building, unit, said=True)
 
 
 # ---- 连心树 ---------------------------------------------------------------------------------------------

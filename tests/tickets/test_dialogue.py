@@ -346,6 +346,38 @@ def test_binding_an_address_by_name_and_by_location(org, chat):
     assert count == 5  # the four demo residents and this one
 
 
+def _bound(org, openid: str = "oResident001"):
+    org.session.expire_all()
+    return org.session.execute(select(Resident).where(Resident.openid == openid)).scalar_one_or_none()
+
+
+def test_saying_where_one_lives_offers_binding_and_a_report_next_is_filed_there(org, chat):
+    offer = chat.say("我住在3号楼2单元")  # it was a report: 「如方便，请发一张现场照片」
+    assert "将您的住址登记为：和平社区 和平一网格 3号楼2单元" in offer and "照片" not in offer
+    assert "绑定成功" in chat.say("确认")
+    assert (_bound(org).building_id, _bound(org).unit) == (org.building("3号楼").id, "2单元")
+    other = Chat(chat.safe, org.session, user="oLivesAt5")
+    assert "登记为" in other.say("我家在5栋")
+    assert "照片" in other.say("楼道灯坏了")  # not a 'no' to binding: a report, at the place just said
+    other.say("跳过")
+    other.say("确认")
+    [ticket] = other.tickets()
+    assert ticket.building_id == org.building("5号楼").id and _bound(org, "oLivesAt5") is None
+    assert "登记为" not in other.say("我家在3号楼，电梯坏了")  # a place and a problem is a report
+
+
+def test_binding_asked_for_part_way_through_a_report_keeps_the_report_for_later(org, chat):
+    chat.say("路灯坏了")
+    reply = chat.say("绑定")  # it was taken as the place's name
+    assert "楼栋单元" in reply and "继续登记" in reply
+    chat.say("3号楼")
+    done = chat.say("确认")  # for the binding just asked, not for the report kept
+    assert "绑定成功" in done and "另有「路灯坏了」还没有登记" in done
+    assert _bound(org).building_id == org.building("3号楼").id
+    assert "接着登记「路灯坏了」" in chat.say("继续登记")
+    assert chat.tickets() == []
+
+
 def test_praise_for_someones_work_is_passed_on_to_the_grid_group(org, chat):
     org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
                              building_id=org.building("6号楼").id))
