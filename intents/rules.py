@@ -157,10 +157,12 @@ def _parse_taxonomy(data: dict[str, Any], path: Path) -> tuple[tuple[Category, .
         keywords = _strings(item.get("keywords"), f"{where} keywords")
         if not keywords:
             raise RuleError(f"{where}: needs keywords")
-        if not isinstance(item.get("on_site", True), bool):
-            raise RuleError(f"{where}: on_site must be true or false")
+        for flag in ("on_site", "photo"):
+            if not isinstance(item.get(flag, True), bool):
+                raise RuleError(f"{where}: {flag} must be true or false")
         categories.append(Category(item["name"], item["department"], item.get("handler_type", "grid"),
-                                   item.get("sla", "ordinary"), keywords, item.get("on_site", True)))
+                                   item.get("sla", "ordinary"), keywords, item.get("on_site", True),
+                                   item.get("photo", True)))
     if not categories:
         raise RuleError(f"{path}: 'categories' must be a non-empty list")
     return tuple(categories), departments

@@ -36,10 +36,11 @@ class Category:
     sla: str
     keywords: tuple[str, ...] = ()
     on_site: bool = True  # False: a matter of papers (证明开具), with no site to name or photograph
+    photo: bool = True  # False: a place to go to but nothing there to photograph (养老: a person who needs help)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "department": self.department,
-                "handler_type": self.handler_type, "sla": self.sla, "on_site": self.on_site}
+                "handler_type": self.handler_type, "sla": self.sla, "on_site": self.on_site, "photo": self.photo}
 
 
 @dataclass(frozen=True)

@@ -367,12 +367,17 @@ def _announcement_only(text: str) -> bool:
     return bool(_ANNOUNCEMENT.match(bare(text)))
 
 
+def _taxonomy(category: str | None):  # noqa: ANN202
+    """The taxonomy's Category of that name (how its matters are routed and asked for), or None."""
+    import intents
+
+    return intents.get_category(category) if category else None
+
+
 def _on_site(category: str | None) -> bool:
     """Whether the category's matters happen somewhere (taxonomy `on_site`; false for papers: 「我要办个居住证明」
     has no site to name or photograph)."""
-    import intents
-
-    found = intents.get_category(category) if category else None
+    found = _taxonomy(category)
     return found is None or found.on_site
 
 
@@ -390,6 +395,8 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
         return _next(turn, _to_community(turn, draft, place))
     if place:
         draft.update(place, where_done=True)
+    if not _photographed(draft.get("category")):  # 「腿脚不方便，想请人帮忙买菜」: where, yes; a photo of what?
+        draft.update(photo_done=True)
     paperwork = kind == "service_request" and not _on_site(draft.get("category"))
     if kind == "suggestion" or paperwork:  # nothing on site to photograph
         if not place and not draft.get("building_id"):  # the sender's grid routes it
@@ -399,12 +406,16 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     return _next(turn, draft)
 
 
+def _photographed(category: str | None) -> bool:
+    """Whether a photo is asked for the category's matters (taxonomy `photo`)."""
+    found = _taxonomy(category)
+    return found is None or found.photo
+
+
 def _above_grid(category: str | None) -> bool:
     """Whether the category's matters are reviewed by the community, above the grid (taxonomy handler_type
     community: 「网格员态度很差」 must not be reviewed by that grid worker)."""
-    import intents
-
-    found = intents.get_category(category) if category else None
+    found = _taxonomy(category)
     return found is not None and found.handler_type == "community"
 
 

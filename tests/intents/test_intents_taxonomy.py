@@ -77,10 +77,11 @@ def test_taxonomy_lists_categories_with_routing() -> None:
         assert c.department in intents.departments()
         assert c.handler_type in ("grid", "department", "community")
         assert c.sla in ("emergency", "utility", "ordinary", "complex")
-        assert set(c.to_dict()) == {"name", "department", "handler_type", "sla", "on_site"}
+        assert set(c.to_dict()) == {"name", "department", "handler_type", "sla", "on_site", "photo"}
     assert {c.name for c in categories if not c.on_site} == {"证明开具", "居住证", "户籍", "医保社保", "就业", "教育入学", "低保救助",
                                                             "工作作风"}
     assert {c.name for c in categories if c.handler_type == "community"} == {"工作作风"}
+    assert {c.name for c in categories if not c.photo} == {"养老"}
 
 
 def test_get_category_returns_none_for_unknown_name() -> None:

@@ -247,6 +247,16 @@ def test_a_request_for_papers_asks_neither_where_nor_for_a_photo_but_a_visit_ask
     assert "在哪里" in chat.say("帮忙安排人定期来看看我家老人")  # a visit needs the address
 
 
+def test_help_for_an_elder_asks_where_but_not_for_a_photo_and_a_home_visit_asked_for_is_a_request(org, chat):
+    assert "在哪里" in chat.say("我是独居老人，腿脚不方便，想请人帮忙买菜")
+    summary = chat.say("6号楼2单元301")
+    assert summary.startswith("请确认要登记的事项") and "照片" not in summary
+    assert "已记录" in chat.say("确认")
+    visit = Chat(chat.safe, org.session, user="oWantsVisit")
+    assert "在哪里" in visit.say("能不能让网格员来我家一趟，有事想当面说")  # it was an FAQ miss
+    assert [t.category for t in chat.tickets()] == ["养老"]
+
+
 def test_a_suggestion_skips_the_location_and_photo(org, chat):
     assert "确认" in chat.say("建议小区多装几个充电桩")
     assert "已记录" in chat.say("确认")
@@ -722,7 +732,7 @@ def test_more_about_the_problem_at_the_summary_is_added_and_the_summary_shown_ag
 
 
 def test_a_bare_number_is_no_place_and_a_building_named_at_the_photo_step_is_the_place(org, chat):
-    chat.say("我家老人一个人住，想申请上门服务")
+    chat.say("楼道里的扶手松了，想申请上门维修")  # (养老 is asked for no photo: a repair is)
     again = chat.say("2")  # meant for some menu
     assert "请回复楼栋名称" in again and "补充" not in again
     chat.say("跳过")  # no place: asked for a photo
@@ -732,7 +742,7 @@ def test_a_bare_number_is_no_place_and_a_building_named_at_the_photo_step_is_the
     assert "7号楼" in confirm.split("地点：")[1] and "补充" not in confirm
     chat.say("确认")
     [t] = chat.tickets()
-    assert t.building_id == org.building("7号楼").id and t.text == "我家老人一个人住，想申请上门服务"
+    assert t.building_id == org.building("7号楼").id and t.text == "楼道里的扶手松了，想申请上门维修"
 
 
 def test_the_word_picture_typed_instead_of_a_picture_is_neither_a_place_nor_a_photo(org, chat):
