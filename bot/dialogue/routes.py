@@ -113,6 +113,11 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
     category = getattr(classification, "category", None)
     if category and ticket.category and category != ticket.category:
         return None
+    return urge_ticket(turn, ticket, text)
+
+
+def urge_ticket(turn: Turn, ticket, text: str) -> Reply:  # noqa: ANN001
+    """催办 `ticket` with the resident's words, and tell them where it stands."""
     tickets.urge(session=turn.session, ticket=ticket, text=text, now=turn.now)
     short = ticket.text.split("\n", 1)[0]
     return Reply(text=texts.URGED.format(

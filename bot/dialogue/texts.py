@@ -61,6 +61,7 @@ OUTAGE_NOTICES = "社区近 3 天发布的{kind}通知：\n{notices}\n如果您�
 OUTAGE_NONE = ("没有查到社区近 3 天发布的{kind}通知，可能是突发故障。回复「2」，我来为您登记报修（水电气暖类 24 小时内处理）；"
                "也可以直接拨打供水、供电、燃气或供热单位的服务热线。")
 POLICE = "这属于公安机关处理的警务事项，请立即拨打 110 报警。社区不受理此类事项的工单，但如需其他帮助可回复「人工」。"
+REPORTED_AGAIN = "您之前已经反映过同样的问题，不用重复登记。"
 URGED = ("已为您催办：{number}「{text}」，{status}，处理人：{handler}{deadline}。已提醒网格员尽快处理，"
          "有进展会通知您。")
 # 撤回: the resident withdraws a report still being worked on, after saying yes to the question

@@ -26,6 +26,11 @@ SKIP = {"跳过", "没有", "不用", "不需要", "无", "不清楚", "不知�
 _NO_PHOTO = re.compile(r"^(我)?(现在|暂时|这会)?((没有|没|不要|不用|不发|不需要|发不了|不方便发|没法发|不想发)(现场)?"
                        r"(照片|图片|相片|图|照)|(拍不了|不方便拍|没法拍|没拍|不拍|拍不到|不想拍)(照片|图片|相片)?)"
                        r"(了|啦|哦|呢|吧|哈)?$")
+# 「我现在拍一下」, 「等一下我去拍」: a photo is coming (this was added to the report as 补充 and the photo step left)
+_PHOTO_COMING = re.compile(r"^(好的?|行|嗯|可以)?(我)?(现在|马上|这就|等一?下|稍等|一会儿?|待会儿?)?(我)?(去|就)?"
+                           r"(拍|照|发)(一下|一张|一个|个|张|几张)?(照片|图片|相片|照|图)?(给你|给您|过来|发过来|发给你)?"
+                           r"(了|啊|哈|吧|哦)?$|^(稍等|等一下|等等|等会儿?|等一会儿?)(一下)?(啊|哈|哦)?$")
+PHOTO_WAIT = "好的，拍好后直接发过来就行。不方便拍请回复「跳过」。"
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
 CONFIRM_KEPT = {"确认", "提交", "确定", "确认提交"}  # said with a report kept: meant for it, so it is shown again
@@ -634,6 +639,9 @@ class Intake:
         if word not in SKIP | YES and _a_place(turn.text):
             building = org.building_named(session=turn.session, text=turn.text,
                                          community_id=_community(turn, _resident(turn)))
+        if _PHOTO_COMING.match(word):  # the photo is on its way: wait for it at this step
+            _set(turn, PHOTO, **draft)
+            return Reply(text=PHOTO_WAIT, meta={"intake": "photo"})
         if building is not None:
             draft.update(building_id=building.id, grid_id=building.grid_id, unit=org.parse_unit(turn.text),
                          where_done=True)
@@ -731,6 +739,18 @@ def _create(turn: Turn, draft: dict[str, Any]) -> Reply:
 
     resident = _resident(turn)
     text = draft["text"] + (f"（{draft['unit']}）" if draft.get("unit") else "")
+    if draft["kind"] != "suggestion":
+        earlier = tickets.find_duplicate(session=turn.session, category=draft.get("category"),
+                                         building_id=draft.get("building_id"), grid_id=draft.get("grid_id"), now=turn.now)
+        if earlier is not None and earlier.resident == turn.inbound.user_id:
+            # the same resident reporting the same problem again: not a second ticket (it said 「已有邻居反映过」
+            # of their own report), but a 催办 of the first, with their new words and photos on its timeline
+            from bot.dialogue import routes
+
+            turn.set_state(None)
+            urged = routes.urge_ticket(turn, earlier, text + (f"（另发照片 {len(draft['attachments'])} 张）"
+                                                             if draft.get("attachments") else ""))
+            return Reply(text=texts.REPORTED_AGAIN + urged.text, meta={**urged.meta, "again": earlier.number})
     ticket = tickets.create_ticket(
         session=turn.session, kind=draft["kind"], text=text, resident=turn.inbound.user_id,
         channel=turn.inbound.channel, category=draft.get("category"), department=draft.get("department"),

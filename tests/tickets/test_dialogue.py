@@ -228,6 +228,15 @@ def test_no_photo_said_in_words_is_a_skip_not_more_about_the_problem(org, chat):
     assert t.text == "楼道灯坏了" and t.attachments == []
 
 
+@pytest.mark.parametrize("said", ["我现在拍一下", "等一下我去拍", "稍等"])
+def test_a_photo_on_its_way_is_waited_for_not_added_to_the_report(org, chat, said):
+    chat.say("井盖坏了")
+    chat.say("7号楼")
+    assert "拍好后直接发过来" in chat.say(said)
+    summary = chat.photo()
+    assert "照片：1 张" in summary and "补充" not in summary
+
+
 def test_a_place_alone_then_skip_asks_what_the_matter_is_and_files_nothing_empty(org, chat):
     assert "3号楼501室" in chat.say("3号楼501")  # the flat is kept with the building
     for nothing in ("跳过", "没照片"):
@@ -272,6 +281,17 @@ def test_a_suggestion_skips_the_location_and_photo(org, chat):
     assert (chat.tickets()[-1].grid_id, chat.tickets()[-1].building_id) == (org.grid("G02").id, None)
     summary = bound.say("建议3号楼门口装个路灯")
     assert "请确认" in summary and "3号楼" in summary
+
+
+def test_the_same_resident_reporting_the_same_problem_again_hurries_the_first_not_a_second_ticket(org, chat):
+    _filed(chat, "路灯坏了", "3号楼")
+    chat.say("3号楼路灯坏了")
+    chat.say("跳过")
+    again = chat.say("确认")  # it said 「已有邻居反映过同样的问题」 of the resident's own report
+    assert "您之前已经反映过同样的问题" in again and "已为您催办" in again and "邻居" not in again
+    [ticket] = chat.tickets()
+    timeline = service.timeline(session=org.session, ticket=ticket)
+    assert timeline[-1].action == "urge" and "3号楼路灯坏了" in timeline[-1].reason
 
 
 def test_a_second_report_of_the_same_problem_is_linked(org, chat):
