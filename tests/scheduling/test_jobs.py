@@ -158,6 +158,18 @@ def test_an_unresolved_answer_reopens_the_ticket_and_tells_the_handler(org):
     assert [r.idempotency_key for r in outbox(s, "survey:")] == [f"survey:{t.number}:0", f"survey:{t.number}:1"]
 
 
+def test_no_one_seen_coming_is_not_solved(org):
+    """It used to leave the survey and open a new report (「请问是在哪里？」), and 「差」 then was no score."""
+    now = T0 + timedelta(hours=1)
+    t, last = answer_survey(org, "谁来修的？我没看到人", "差", now)
+    assert "重新交办" in last and t.status == "dispatched" and (t.resolved_confirmed, t.satisfaction) == (False, 1)
+
+
+def test_a_bare_yes_to_whether_it_was_solved_is_solved(org):
+    t, last = answer_survey(org, "是的", "10分", T0 + timedelta(hours=1))
+    assert "已办结归档" in last and (t.status, t.resolved_confirmed, t.satisfaction) == ("closed", True, 5)
+
+
 def test_an_unrelated_message_leaves_the_survey_to_the_reminder(org):
     s = org.session
     resolved(org)
@@ -256,7 +268,10 @@ def test_a_survey_whose_ticket_staff_already_closed_just_expires(org):
 
 
 @pytest.mark.parametrize("resolved_said,expected", [("修好了，谢谢", True), ("嗯，解决了", True), ("还是不亮", False),
-                                                    ("又坏了", False), ("还没人来修", False)])
+                                                    ("又坏了", False), ("还没人来修", False),
+                                                    # each of these left the survey (a thanks, an ack, a new report)
+                                                    ("是的", True), ("算是解决了吧", True), ("基本解决了", True),
+                                                    ("谁来修的？我没看到人", False), ("没", False)])
 def test_survey_answers_said_in_words_are_understood(resolved_said, expected):
     from bot.scheduling.survey_flow import parse_resolved
 
@@ -264,14 +279,15 @@ def test_survey_answers_said_in_words_are_understood(resolved_said, expected):
 
 
 @pytest.mark.parametrize("said,score", [("五星", 5), ("4分", 4), ("挺满意的", 5), ("满意，谢谢", 5), ("还行", 4),
-                                        ("一般般", 3), ("不太满意", 2), ("很不满意", 1), ("太差了", 1)])
+                                        ("一般般", 3), ("不太满意", 2), ("很不满意", 1), ("太差了", 1),
+                                        ("差", 1), ("很差", 1), ("10分", 5), ("给你们点赞", 5), ("一般吧", 3)])
 def test_satisfaction_said_in_words_is_scored(said, score):
     from bot.scheduling.survey_flow import parse_satisfaction
 
     assert parse_satisfaction(said) == score
 
 
-@pytest.mark.parametrize("said", ["谢谢", "小区门口的垃圾没人清理", "你好", "好的"])
+@pytest.mark.parametrize("said", ["谢谢", "小区门口的垃圾没人清理", "你好", "好的", "差不多吧"])
 def test_what_is_no_answer_to_whether_it_was_solved_stays_none(said):
     from bot.scheduling.survey_flow import parse_resolved, parse_satisfaction
 
