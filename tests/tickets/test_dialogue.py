@@ -161,6 +161,12 @@ def test_a_location_message_finds_the_nearest_buildings_grid(org, chat):
     assert (t.grid_id, t.building_id) == (org.grid("G05").id, b.id) and t.location["label"] == "光明路 8 号"
 
 
+def test_withdraw_said_part_way_through_a_report_cancels_it(org, chat):
+    chat.say("路灯坏了")
+    assert "已取消" in chat.say("撤销")  # it was taken as the name of a place
+    assert chat.tickets() == []
+
+
 def test_cancel_stores_nothing(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     assert "照片" in chat.say("火星基地")
