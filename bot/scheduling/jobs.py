@@ -66,7 +66,8 @@ def morning_digest(*, session: Session, now: datetime, tz: str = "Asia/Shanghai"
         if not new and not overdue:
             continue
         lines = [f"**{grid.name} 早报 {day}**", f"新增工单 {len(new)} 件，已超期 {len(overdue)} 件"]
-        lines += [f"> 新增 {t.number} {t.category or t.kind}：{t.text[:30]}" for t in new[:15]]
+        lines += [f"> 新增 {t.number} {t.category or t.kind}：{t.text[:30]}" + ("（居民已撤回）" if t.withdrawn_at else "")
+                  for t in new[:15]]
         lines += [f"> <font color=\"warning\">超期</font> {t.number} {t.category or t.kind}，时限 "
                   f"{tickets.local_time(t.deadline_at)}" for t in overdue[:15]]
         enqueue(session=session, key=f"digest:{grid.code}:{day}", kind="robot", channel="wecom",

@@ -84,6 +84,14 @@ def test_morning_digest_lists_new_and_overdue_per_grid_once_a_day(org):
     assert "新增工单 1 件，已超期 1 件" in text
 
 
+def test_the_morning_digest_says_which_new_tickets_the_resident_withdrew(org):
+    t = org.ticket(now=T0 + timedelta(hours=10), text="路灯不亮", category="路灯照明")
+    service.withdraw(session=org.session, ticket=t, text="已经修好了，不用来了", now=T0 + timedelta(hours=11))
+    jobs.morning_digest(session=org.session, now=T0 + timedelta(hours=22))
+    [row] = outbox(org.session, "digest:")
+    assert f"{t.number} 路灯照明：路灯不亮（居民已撤回）" in row.payload["markdown"]
+
+
 def test_visit_reminders_once_per_resident_per_day_with_names_masked(org, sender, standin):
     s = org.session
     now = T0 + timedelta(days=1)
