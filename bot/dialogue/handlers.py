@@ -290,6 +290,10 @@ class IntentRoute:
             reply = routes.take_both(turn, both)
             if reply is not None:
                 return reply
+        if c.intent in ("complaint", "service_request"):
+            reports = routes.two_reports(turn.text)  # 「电梯坏了，而且楼道灯也不亮」: a ticket for each
+            if reports is not None:
+                return routes.open_two(turn, *reports)
         if getattr(c, "needs_clarification", False):
             if faq.follows_topic(turn, turn.text):  # 「要多久」 right after an answer about 居住证
                 return faq.answer(turn, turn.text)

@@ -325,6 +325,36 @@ def two_matters(text: str):  # noqa: ANN201
     return None
 
 
+# 「3号楼电梯坏了，而且楼道灯也不亮」: two problems for two handlers (电梯 / 路灯), each on its own rule; one
+# ticket under the first's category left the second to nobody
+_AND_ALSO = re.compile(r"[，,。；;！!\s]+(而且|并且|同时|另外|还有|此外|再就是|再有)(就是|呢)?[，,：:、]?")
+
+
+def two_reports(text: str):  # noqa: ANN201
+    """(first, its classification, second, its classification) when the message reports two problems of
+    different categories, each a complaint or request on its own cue; else None."""
+    found = _AND_ALSO.search(text or "")
+    if found is None:
+        return None
+    head, tail = text[:found.start()].strip(), text[found.end():].strip()
+    if min(len(bare(head)), len(bare(tail))) < PART_MIN:
+        return None
+    import intents
+
+    (a, ca), (b, cb) = parts = [(part, intents.classify(part)) for part in (head, tail)]
+    if not all(c.intent in ("complaint", "service_request") and c.rule_fired_for(c.intent) and c.category
+               for _, c in parts) or ca.category == cb.category:
+        return None
+    return a, ca, b, cb
+
+
+def open_two(turn: Turn, first: str, c1, second: str, c2) -> Reply:  # noqa: ANN001
+    """One intake (where, photo, confirm asked once) that files both reports."""
+    from bot.tickets.intake import start_intake
+
+    return start_intake(turn, kind=c1.intent, text=first, classification=c1, also=(second, c2), place_text=turn.text)
+
+
 def named_answer(question: str, answer: str) -> str:
     """An answer headed by the question it answers (a follow-up's answer names its entry already)."""
     return answer if answer.startswith("关于「") else f"{texts.THEN_ANSWER.format(question=_quoted(question))}\n{answer}"

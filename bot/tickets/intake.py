@@ -320,17 +320,27 @@ def _take_sent_before(turn: Turn, draft: dict[str, Any]) -> None:
 
 # ---- intake ---------------------------------------------------------------------------------------------
 
-def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: str | None = None) -> Reply:
+def _routing(kind: str, text: str, c) -> dict[str, Any]:  # noqa: ANN001
+    """What a report's ticket is filed with: its words and what the classifier says of them."""
+    return {"kind": kind, "text": text, "category": getattr(c, "category", None),
+            "department": getattr(c, "department", None), "urgency": getattr(c, "urgency", None) or "normal",
+            "sla": getattr(c, "sla", None)}
+
+
+def start_intake(turn: Turn, *, kind: str, text: str, classification, then_ask: str | None = None,
+                 also: tuple[str, Any] | None = None, place_text: str | None = None) -> Reply:
     """Begin a ticket: remember what was said, then ask only for what is missing. `then_ask`: a question said in
-    the same message, answered once the report is filed or dropped."""
-    c = classification
-    draft: dict[str, Any] = {
-        "kind": kind, "text": text, "category": getattr(c, "category", None),
-        "department": getattr(c, "department", None), "urgency": getattr(c, "urgency", None) or "normal",
-        "sla": getattr(c, "sla", None), "attachments": [], "tries": 0, "started": turn.now.isoformat(),
-    }
+    the same message, answered once the report is filed or dropped. `also`: a second report said in the same
+    message (its text and classification), filed as a ticket of its own at the same place; `place_text`: where to
+    read the place from (the whole message, when the report is a part of it)."""
+    draft: dict[str, Any] = {**_routing(kind, text, classification), "attachments": [], "tries": 0,
+                             "started": turn.now.isoformat()}
     if then_ask:
         draft["then_ask"] = then_ask
+    if also:
+        draft["also"] = _routing(also[1].intent, also[0], also[1])
+    if place_text:
+        draft["place_text"] = place_text
     _drop_paused(turn)  # one report at a time: the one the resident tells now
     _take_sent_before(turn, draft)
     if _announcement_only(text):  # 「我想提个建议」: what it is comes in the next message
@@ -392,10 +402,11 @@ def _placed(turn: Turn, draft: dict[str, Any]) -> Reply:
     # a place said before the report (「3号楼」, then the problem) stands unless the report names another building;
     # a suggestion (「建议小区多装几个充电桩」) is about the place it names, not about the sender's own building
     sent = draft.pop("sent_location", None)
+    said = draft.get("place_text") or text
     if sent:  # a location sent before the words: the place, unless the words name a building
-        place = _place_of(turn, text, own=False) or _location_place(turn, sent)
+        place = _place_of(turn, said, own=False) or _location_place(turn, sent)
     else:
-        place = _place_of(turn, text, own=not draft.get("building_id") and kind != "suggestion")
+        place = _place_of(turn, said, own=not draft.get("building_id") and kind != "suggestion")
     if _above_grid(draft.get("category")) and kind in ("complaint", "service_request"):
         return _next(turn, _to_community(turn, draft, place))
     if place:
@@ -449,6 +460,8 @@ def _next(turn: Turn, draft: dict[str, Any]) -> Reply:
 
 def _summary(turn: Turn, draft: dict[str, Any]) -> str:
     lines = [f"内容：{draft['text'][:100]}"]
+    if draft.get("also"):  # 「电梯坏了，而且楼道灯也不亮」: two tickets, for two handlers
+        lines = [f"第1件：{draft['text'][:100]}", f"第2件：{draft['also']['text'][:100]}"]
     if draft.get("above_grid"):  # who reviews it, since that is what the resident needs to know here
         community = org.community_name(session=turn.session, community_id=draft.get("community_id"))
         lines.append(f"转交：{community + '工作人员' if community else '街道'}处理（不经网格员）")
@@ -734,7 +747,17 @@ class ResumeIntake:
 
 
 def _create(turn: Turn, draft: dict[str, Any]) -> Reply:
-    """The resident said 「确认」: store the ticket (the only place the intake writes one)."""
+    """The resident said 「确认」: store the ticket (the only place the intake writes one), and the second one when
+    the message told two matters; each reply says which is which."""
+    also = draft.get("also")
+    if not also:
+        return _create_one(turn, draft)
+    first = _create_one(turn, {**draft, "also": None})
+    second = _create_one(turn, {**draft, **also, "also": None, "unit": draft.get("unit")})
+    return Reply(text=f"第1件：{first.text}\n第2件：{second.text}", meta={**first.meta, "also": second.meta})
+
+
+def _create_one(turn: Turn, draft: dict[str, Any]) -> Reply:
     from bot.dialogue import texts
 
     resident = _resident(turn)

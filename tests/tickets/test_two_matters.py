@@ -92,3 +92,22 @@ def test_an_emergency_in_either_part_is_an_emergency(org, chat):
     reply = chat.say("居住证怎么办，还有楼道里有很大的煤气味")
     assert "119" in reply and RESIDENCE not in reply
     assert [t.kind for t in chat.tickets()] == ["emergency"]
+
+
+def test_two_problems_for_two_handlers_in_one_message_are_two_tickets_at_the_same_place(org, chat):
+    chat.say("3号楼电梯坏了，而且楼道灯也不亮")  # was one 电梯 ticket: the lamp was nobody's
+    summary = chat.say("跳过")
+    assert "第1件：3号楼电梯坏了" in summary and "第2件：楼道灯也不亮" in summary and "3号楼" in summary
+    filed = chat.say("确认")
+    assert filed.count("已记录") == 2 and "类别：电梯" in filed and "类别：路灯与公共设施" in filed
+    tickets = chat.tickets()
+    assert [(t.category, t.building_id) for t in tickets] == [("电梯", org.building("3号楼").id),
+                                                            ("路灯与公共设施", org.building("3号楼").id)]
+    assert tickets[0].sla == "utility" and tickets[1].sla == "ordinary"  # each with its own deadline
+
+
+@pytest.mark.parametrize("said", ["楼上漏水，而且已经一个月了", "楼道灯坏了，还有楼梯口的灯也不亮"])
+def test_more_about_one_problem_is_one_ticket(org, chat, said):
+    chat.say(said)
+    chat.say("5号楼")
+    assert "第2件" not in chat.say("跳过")
