@@ -317,7 +317,7 @@ class IntentRoute:
         if intent == "police":
             return Reply(text=getattr(c, "redirect_reply", None) or texts.POLICE, meta={"police": True})
         if intent == "greeting":
-            return Reply(text="您好！" + texts.HELP)
+            return Reply(text=texts.WHOAMI if "short.whoami" in _rules_fired(c) else "您好！" + texts.HELP)
         if intent == "thanks":
             fired = _rules_fired(c)
             if "short.praise" in fired:

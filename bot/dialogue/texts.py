@@ -10,6 +10,8 @@ WELCOME = (
     "需要工作人员时回复「人工」。遇到燃气泄漏、火情、有人被困等紧急情况，请立即拨打 119 / 120 / 110。"
 )
 HELP = WELCOME.replace("您好，欢迎关注社区服务号！", "")
+# 「你是机器人吗」, 「你叫什么名字」: said plainly that no person is typing
+WHOAMI = "您好！我是社区助手「邻里」，是社区开通的自动回复程序，不是真人。" + HELP.replace("我是社区助手「邻里」，", "")
 THANKS = "不客气！还有其他问题随时告诉我。"
 SATISFIED = "感谢您的肯定！还有其他需要，随时告诉我。"  # 「非常满意」 with no survey waiting
 GRID_WORKER = ("您所在的{place}：{people}（工作时间 8:30–17:30）。需要登记的问题也可以直接发给我；"

@@ -189,6 +189,13 @@ def _place_corrected(turn: Turn):  # noqa: ANN202
     return org.building_named(session=turn.session, text=rest, community_id=_community(turn, _resident(turn)))
 
 
+def _added(report: str, said: str) -> str:
+    """The report with 「补充：…」 added, unless those words are in it already (「路灯坏了」 sent three times)."""
+    said = said.strip()
+    lines = [line.removeprefix("补充：").strip() for line in report.split("\n")]
+    return report if said in lines else f"{report}\n补充：{said}"
+
+
 def _short(text: str, size: int = 15) -> str:
     first = text.split("\n", 1)[0]
     return first if len(first) <= size else first[:size] + "…"
@@ -641,7 +648,7 @@ class Intake:
             label = org.place_label(session=turn.session, grid_id=building.grid_id, building_id=building.id)
             return Reply(text=PLACE_CHANGED.format(place=label + (draft.get("unit") or "")) + reply.text, meta=reply.meta)
         if match == "more":
-            draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+            draft["text"] = _added(draft["text"], turn.text)
             reply = _next(turn, draft)
             return Reply(text=MORE_CONFIRM + reply.text, meta=reply.meta)
         if turn.state == WHERE:
@@ -663,7 +670,7 @@ class Intake:
             return Reply(text=PLACE_NOTED.format(place=label + (draft.get("unit") or "")) + ASK_PHOTO,
                          meta={"intake": "photo"})
         if word not in SKIP | YES and not _NO_PHOTO.match(word):
-            draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+            draft["text"] = _added(draft["text"], turn.text)
         draft["photo_done"] = True
         return _next(turn, draft)
 
@@ -698,7 +705,7 @@ class Intake:
         if building is None:
             # 「晚上黑漆漆的老人都不敢出门」, 「他们不管事」: more about the problem, not a place; kept, and the place
             # asked again (a reply that is neither a place nor a report counts towards WHERE_TRIES)
-            draft["text"] = f"{draft['text']}\n补充：{turn.text}"
+            draft["text"] = _added(draft["text"], turn.text)
             if not reporting:
                 draft["tries"] = draft.get("tries", 0) + 1
             _set(turn, WHERE, **draft)

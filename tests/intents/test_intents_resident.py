@@ -136,7 +136,7 @@ def test_a_dripping_tap_is_a_repair_of_the_pipes(text: str) -> None:
     assert (result.intent, result.category) == ("service_request", "漏水与管道")
 
 
-@pytest.mark.parametrize("text", ["你们是机器人吗", "你是真人吗", "你是谁"])
+@pytest.mark.parametrize("text", ["你们是机器人吗", "你是真人吗", "你是谁", "你叫什么名字"])
 def test_asking_who_answers_is_greeted_with_who_it_is_not_logged_as_a_policy_question(text: str) -> None:
     assert intents.classify(text).intent == "greeting"
 

@@ -167,6 +167,14 @@ def test_withdraw_said_part_way_through_a_report_cancels_it(org, chat):
     assert chat.tickets() == []
 
 
+def test_the_report_sent_again_is_not_added_to_itself(org, chat):
+    for _ in range(3):
+        chat.say("路灯坏了")
+    chat.say("3号楼")
+    summary = chat.say("跳过")
+    assert "内容：路灯坏了\n地点" in summary and "补充" not in summary
+
+
 def test_cancel_stores_nothing(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     assert "照片" in chat.say("火星基地")
@@ -526,6 +534,12 @@ def test_withdrawing_an_emergency_passes_the_word_on_and_closes_nothing(org, cha
     assert "转告工作人员" in reply and "紧急事项" in reply and "核实" in reply
     [ticket] = chat.tickets()
     assert ticket.status == "submitted" and ticket.withdrawn_at is None
+
+
+def test_asked_whether_a_person_is_answering_it_says_it_is_not(chat):
+    reply = chat.say("你是机器人吗")
+    assert "不是真人" in reply and "「人工」" in reply
+    assert "不是真人" not in chat.say("你好")
 
 
 def test_status_with_no_tickets(chat):
