@@ -137,6 +137,7 @@ _WITHDRAW = re.compile(
     r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)|"
     r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)了.{0,8}(已经|自己|现在)?(修好|好了|解决|弄好|处理好|搞定|没事)")
 WITHDRAW_MAX_LEN = 30
+_NUMBER = re.compile(r"#?\d{6}-\d{5}")
 WITHDRAW_STATE = "withdraw_confirm"
 WITHDRAW_WITHIN = timedelta(minutes=30)
 WITHDRAW_CANCEL_WITHIN = timedelta(minutes=30)  # 「取消」 with nothing open, this soon after filing, means the report
@@ -147,9 +148,12 @@ def withdraw_if_asked(turn: Turn, *, cancel: bool = False) -> Reply | None:
     withdrawn by a stray word would be lost). `cancel`: 「取消」 with nothing open, which means the report only
     when it was filed just now."""
     text = turn.text or ""
-    if not cancel and (len(text) > WITHDRAW_MAX_LEN or not _WITHDRAW.search(text.replace(" ", ""))):
+    number = _NUMBER.search(text)  # 「撤销 261208-00001」: that one, of two filed together
+    words = _NUMBER.sub("", text).replace(" ", "")
+    if not cancel and (len(words) > WITHDRAW_MAX_LEN or not _WITHDRAW.search(words)):
         return None
-    ticket = tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id)
+    ticket = (tickets.open_ticket_of(session=turn.session, resident=turn.inbound.user_id, number=number.group(0))
+              if number else tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id))
     if ticket is None:
         return None if cancel else Reply(text=texts.NOTHING_TO_WITHDRAW)
     if cancel and turn.now - ticket.created_at > WITHDRAW_CANCEL_WITHIN:

@@ -613,6 +613,12 @@ def latest_withdrawable(*, session: Session, resident: str) -> Ticket | None:
     return session.execute(stmt).scalars().first()
 
 
+def open_ticket_of(*, session: Session, resident: str, number: str) -> Ticket | None:
+    """The resident's own ticket of that number, if it is still being worked on."""
+    return session.execute(select(Ticket).where(Ticket.resident == resident, Ticket.number == number.lstrip("#"),
+                                                Ticket.status.in_(OPEN_STATUSES))).scalars().first()
+
+
 def may_withdraw(*, session: Session, ticket: Ticket) -> bool:
     """Whether the resident's word closes it: not an emergency, and no other resident's report joined it."""
     return ticket.kind != "emergency" and not _open_children(session, ticket)

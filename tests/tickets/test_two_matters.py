@@ -111,3 +111,15 @@ def test_more_about_one_problem_is_one_ticket(org, chat, said):
     chat.say(said)
     chat.say("5号楼")
     assert "第2件" not in chat.say("跳过")
+
+
+def test_of_two_tickets_filed_together_the_one_named_by_number_is_withdrawn(org, chat):
+    chat.say("3号楼电梯坏了，而且楼道灯也不亮")
+    chat.say("跳过")
+    chat.say("确认")
+    lift, lamp = chat.tickets()
+    assert f"编号 {lamp.number}" in chat.say("撤销")  # the latest, named, so the resident can tell
+    chat.say("继续办理")
+    assert f"编号 {lift.number}" in chat.say(f"撤销 {lift.number}")
+    assert "已撤回" in chat.say("确认撤回")
+    assert [t.status for t in chat.tickets()] == ["closed", "submitted"]
