@@ -276,6 +276,9 @@ class IntentRoute:
         withdrawing = routes.withdraw_if_asked(turn)  # 「撤销」, 「已经修好了不用来了」: withdraw it, once confirmed
         if withdrawing is not None:
             return withdrawing
+        aside = routes.out_of_scope(turn.text)  # 「明天会下雨吗」, 「你们都是废物」
+        if aside is not None:
+            return aside
         if routes.confidentiality_asked(turn.text):  # 「别让店家知道是我举报的」: who learns it, not a new report
             return Reply(text=texts.CONFIDENTIAL, meta={"confidential": True})
         if not c.rule_fired_for("complaint"):  # not 「网格员电话打不通，没人管」

@@ -249,6 +249,29 @@ def confidentiality_asked(text: str | None) -> bool:
     return bool(text) and len(text) <= CONFIDENTIAL_MAX_LEN and bool(_CONFIDENTIAL.search(text))
 
 
+_OUT_OF_SCOPE = re.compile(r"^(请问)?(明天|今天|后天|今晚|这两天|周末)?(的)?(天气(怎么样|如何|好吗|好不好|预报)|会不会下(雨|雪)|"
+                           r"会下(雨|雪)(吗)?|下(雨|雪)(吗|了吗)|气温(多少|是多少)?|(几|多少)度)[?？吗呢啊呀]*$|"
+                           r"^(请问)?(现在)?(几点了|几点钟了|今天几号|今天星期几|今天周几)[?？吗呢啊呀]*$|"
+                           r"^(给我)?(讲|说)(个|一个)笑话|^(给我)?唱(首|一首)歌|^陪我聊")
+_UPSET = re.compile(r"^((你们|你|社区|居委会|街道|网格员)(都是|就是|真是|简直是?|全是)?|(都是|就是|真是|简直是?|全是))"
+                    r"(一群|一帮|一堆)?(废物|饭桶|垃圾|没用的东西|什么东西|骗子|吃干饭的|白吃饭的)(啊|吧|呀|！|!)*$|"
+                    r"^(废物|饭桶|吃干饭的)(啊|！|!)*$")
+SCOPE_MAX_LEN = 20
+
+
+def out_of_scope(text: str | None) -> Reply | None:
+    """A short message about the weather or the time (not for the FAQ, nor for staff's unanswered log), or anger
+    with nothing said about what went wrong: a plain reply."""
+    said = bare(text or "")
+    if not said or len(said) > SCOPE_MAX_LEN:
+        return None
+    if _UPSET.match(said):
+        return Reply(text=texts.UPSET, meta={"upset": True})
+    if _OUT_OF_SCOPE.search(said):
+        return Reply(text=texts.OUT_OF_SCOPE, meta={"out_of_scope": True})
+    return None
+
+
 # 「停水了什么时候来水啊」, 「今天怎么停电了」: an outage asked about (a question word, ≤ 30 characters)
 _OUTAGE = re.compile(r"(?<![机车瓶卡表池])(停|断|没|没有)(水|电|气|暖气|暖)|(来|通)(水|电|气|暖)")  # not 手机没电
 _OUTAGE_ASKED = re.compile(r"什么时候|啥时候|几点|多久|何时|多长时间|怎么|咋|为什么|为啥|是不是|吗|么|呢|[?？]")

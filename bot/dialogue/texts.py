@@ -12,6 +12,12 @@ WELCOME = (
 HELP = WELCOME.replace("您好，欢迎关注社区服务号！", "")
 # 「你是机器人吗」, 「你叫什么名字」: said plainly that no person is typing
 WHOAMI = "您好！我是社区助手「邻里」，是社区开通的自动回复程序，不是真人。" + HELP.replace("我是社区助手「邻里」，", "")
+# 「明天会下雨吗」, 「现在几点了」: not what the community answers (these filled the staff's unanswered log)
+OUT_OF_SCOPE = ("这个我帮不上忙：我是社区助手，能回答社区的政策和办事问题，登记您反映的问题和建议。"
+                "需要工作人员时回复「人工」。")
+# 「你们都是废物」: anger with nothing said about what went wrong
+UPSET = ("很抱歉让您不满意。能说说遇到了什么问题吗？我来为您登记并转给工作人员办理；"
+         "想直接找工作人员请回复「人工」。")
 THANKS = "不客气！还有其他问题随时告诉我。"
 SATISFIED = "感谢您的肯定！还有其他需要，随时告诉我。"  # 「非常满意」 with no survey waiting
 GRID_WORKER = ("您所在的{place}：{people}（工作时间 8:30–17:30）。需要登记的问题也可以直接发给我；"

@@ -536,6 +536,20 @@ def test_withdrawing_an_emergency_passes_the_word_on_and_closes_nothing(org, cha
     assert ticket.status == "submitted" and ticket.withdrawn_at is None
 
 
+@pytest.mark.parametrize("said", ["明天会下雨吗", "现在几点了", "讲个笑话"])
+def test_the_weather_or_the_time_is_said_to_be_out_of_scope_and_not_logged_for_staff(org, chat, said):
+    from knowledge_base.models import UnansweredQuestion
+
+    assert "这个我帮不上忙" in chat.say(said)
+    assert org.session.execute(select(UnansweredQuestion)).first() is None  # staff's list is for real questions
+
+
+def test_anger_with_nothing_said_about_what_went_wrong_is_asked_what_happened(chat):
+    assert "能说说遇到了什么问题吗" in chat.say("你们都是废物")
+    assert "能说说遇到了什么问题吗" not in chat.say("天气冷了暖气什么时候来")
+    assert chat.tickets() == []
+
+
 def test_asked_whether_a_person_is_answering_it_says_it_is_not(chat):
     reply = chat.say("你是机器人吗")
     assert "不是真人" in reply and "「人工」" in reply
