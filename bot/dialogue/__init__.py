@@ -11,8 +11,9 @@ def default_dialogue() -> Dialogue:
 
     return Dialogue(
         [
-            [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.Clarification(), faq.MenuChoice(),
-             SurveyFlow(), handlers.WithdrawConfirm(), intake.Intake(), intake.ResumeIntake(), intake.Binding()],
+            [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.EmergencyWhere(), handlers.Clarification(),
+             faq.MenuChoice(), SurveyFlow(), handlers.WithdrawConfirm(), intake.Intake(), intake.ResumeIntake(),
+             intake.Binding()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],

@@ -46,6 +46,42 @@ class HumanHandoff:
         return routes.acknowledge_waiting(turn)
 
 
+class EmergencyWhere:
+    """The place of an emergency filed with none (asked right after the alert): a building named, a place said in
+    a few words, or a location sent; it goes on the ticket and the alert goes out again."""
+
+    name = "emergency_where"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.state != routes.EMERGENCY_WHERE_STATE or not turn.kept_within(turn.flow_data, routes.EMERGENCY_WHERE_WITHIN):
+            return None
+        from bot.tickets.intake import is_place
+
+        ib = turn.inbound
+        if ib.msg_type == "location" and ib.location:
+            return "location"
+        if ib.msg_type == "text" and turn.text and is_place(turn.text):
+            return "text"
+        return None
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        ticket = tickets.get_ticket(session=turn.session, actor=None, number=turn.flow_data["number"])
+        turn.set_state(None)
+        ib = turn.inbound
+        if match == "location":
+            loc = ib.location
+            near = org.nearest_building(session=turn.session, latitude=loc.latitude, longitude=loc.longitude)
+            label = loc.label or (near.name if near else f"{loc.latitude:.5f}, {loc.longitude:.5f}")
+            tickets.add_place(session=turn.session, ticket=ticket, label=label, building_id=near.id if near else None,
+                              location={"lat": loc.latitude, "lng": loc.longitude, "label": loc.label or ""}, now=turn.now)
+        else:
+            building = org.building_named(session=turn.session, text=turn.text)
+            label = turn.text.strip()[:40]
+            tickets.add_place(session=turn.session, ticket=ticket, label=label,
+                              building_id=building.id if building else None, location={"label": label}, now=turn.now)
+        return Reply(text=texts.EMERGENCY_PLACED.format(place=label), meta={"ticket": ticket.number, "urgent": True})
+
+
 class WithdrawConfirm:
     """The answer to 「要撤回「…」吗？」: 确认撤回 withdraws it, 继续办理 keeps it; anything else leaves the question
     (and is read as a message of its own)."""

@@ -442,7 +442,16 @@ def raise_emergency(turn: Turn, classification) -> Reply:
     )
     safety = getattr(c, "safety_reply", None) or "如有危险请立即拨打 119（火警）/ 120（急救）/ 110（报警）。"
     told = "" if "通知网格员" in safety else "，已通知网格员"  # the safety text may say so already
-    return Reply(text=f"{safety}\n已记录{told}，编号 {ticket.number}。", meta={"ticket": ticket.number, "urgent": True})
+    text = f"{safety}\n已记录{told}，编号 {ticket.number}。"
+    if ticket.building_id is None and not (ticket.location or {}).get("label") and not (ticket.location or {}).get("lat"):
+        # 「王奶奶一个人住，好几天没见她出门了」 from someone not bound: the alert has no address to go to
+        turn.set_state(EMERGENCY_WHERE_STATE, number=ticket.number, at=turn.now.isoformat())
+        text += "\n" + texts.EMERGENCY_WHERE
+    return Reply(text=text, meta={"ticket": ticket.number, "urgent": True})
+
+
+EMERGENCY_WHERE_STATE = "emergency_where"
+EMERGENCY_WHERE_WITHIN = timedelta(minutes=30)
 
 
 def more(turn: Turn) -> Reply:

@@ -18,6 +18,9 @@ OUT_OF_SCOPE = ("这个我帮不上忙：我是社区助手，能回答社区的
 # 「你们都是废物」: anger with nothing said about what went wrong
 UPSET = ("很抱歉让您不满意。能说说遇到了什么问题吗？我来为您登记并转给工作人员办理；"
          "想直接找工作人员请回复「人工」。")
+# an emergency filed with no place known: asked at once, since the grid worker's alert has no address
+EMERGENCY_WHERE = "请马上回复具体位置（如「3号楼2单元301」「小区东门」），或点「+」发送位置，我们转给网格员。"
+EMERGENCY_PLACED = "已补充位置：{place}，已再次通知网格员。请注意安全，需要时拨打 119 / 120 / 110。"
 THANKS = "不客气！还有其他问题随时告诉我。"
 SATISFIED = "感谢您的肯定！还有其他需要，随时告诉我。"  # 「非常满意」 with no survey waiting
 GRID_WORKER = ("您所在的{place}：{people}（工作时间 8:30–17:30）。需要登记的问题也可以直接发给我；"

@@ -177,6 +177,11 @@ def _a_place(text: str) -> bool:
     return bool(_PLACE_WORDS.search(said)) or len(said) <= PLACE_NAME_MAX
 
 
+def is_place(text: str) -> bool:
+    """A short answer that names a place (a building, 「小区东门」, 「地下车库」), not a story."""
+    return _a_place(text) and bool(_PLACE_WORDS.search(bare(text)))
+
+
 def _place_corrected(turn: Turn):  # noqa: ANN202
     """At the summary, a building named as a correction (「不对，是7号楼2单元」, 「应该是5号楼」) or alone (「8号楼」):
     the building, else None. 「7号楼也有这个问题」 tells more, it corrects nothing."""

@@ -138,6 +138,30 @@ def _alert_emergency(session: Session, ticket: Ticket, text: str, now: datetime)
             urgent=True, not_before=now)
 
 
+def add_place(*, session: Session, ticket: Ticket, label: str, building_id: int | None = None,
+              location: dict[str, Any] | None = None, now: datetime | None = None) -> TicketEvent:
+    """Where it is, told after the ticket was filed (an emergency is filed at once, before anyone asks): the
+    building (and so the grid) or the place as said, on the timeline; an emergency's alert goes out again to
+    the group that now has it."""
+    now = now or utcnow()
+    if building_id is not None:
+        building = session.get(Building, building_id)
+        ticket.building_id, ticket.grid_id = building_id, building.grid_id if building else ticket.grid_id
+        ticket.community_id = community_of_grid(session=session, grid_id=ticket.grid_id)
+    if location:
+        ticket.location = {**(ticket.location or {}), **location}
+    ticket.updated_at = now
+    session.add(ticket)
+    ev = _event(session, ticket, actor=None, action="place", from_status=ticket.status, to_status=ticket.status,
+                now=now, reason=f"居民补充位置：{label}"[:200], label="居民")
+    if ticket.kind == "emergency":
+        enqueue(session=session, key=f"emergency-place:{ticket.number}:{ev.id}", kind="robot", channel="wecom",
+                recipient=f"grid:{ticket.grid_id}" if ticket.grid_id else "street", urgent=True, not_before=now,
+                payload={"msgtype": "text", "text": f"【紧急·补充位置】工单 {ticket.number}：{label}。"
+                                                    f"居民报告：{ticket.text[:60]}，请立即核实。"})
+    return ev
+
+
 # ---- reading ------------------------------------------------------------------------------------------
 
 def is_handler(ticket: Ticket, actor: Staff | None) -> bool:

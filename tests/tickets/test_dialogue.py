@@ -369,6 +369,18 @@ def test_an_emergency_takes_the_location_and_photo_sent_just_before(org, chat):
     assert [a["media_id"] for a in t.attachments] == ["MEDIA_FIRE"]
 
 
+def test_an_emergency_with_no_place_known_asks_for_it_and_the_alert_goes_out_again_with_it(org, chat):
+    first = chat.say("我家隔壁的王奶奶一个人住，好几天没见她出门了")  # not bound, no building said
+    assert "110" in first and "请马上回复具体位置" in first
+    assert "已补充位置：5号楼301" in chat.say("5号楼301")
+    [ticket] = chat.tickets()
+    assert (ticket.kind, ticket.building_id, ticket.grid_id) == ("emergency", org.building("5号楼").id, org.grid("G02").id)
+    assert ticket.location["label"] == "5号楼301"
+    alerts = org.session.execute(select(Outbox).where(Outbox.idempotency_key.like("emergency-place:%"))).scalars().all()
+    assert [a.recipient for a in alerts] == [f"grid:{org.grid('G02').id}"] and "5号楼301" in alerts[0].payload["text"]
+    assert "请马上回复具体位置" not in chat.say("电梯困人了，8号楼")  # the place said: nothing to ask
+
+
 def test_an_emergency_in_the_middle_of_an_intake_is_not_swallowed(org, chat):
     chat.say("我要投诉，楼道灯坏了好几天没人修")
     assert "119" in chat.say("5号楼着火了")
