@@ -1034,7 +1034,8 @@ class AnonymousOpinion:
         said = (draft.get("location") or {}).get("label") or ""
         if said and said not in place:
             place = f"{place} {said}".strip()
-        text = draft["text"].strip() + (f"（地点：{place}）" if place else "")
+        told = draft["text"].strip() + (f"；{draft['also']['text'].strip()}" if draft.get("also") else "")
+        text = told + (f"（地点：{place}）" if place else "")
         community = (org.community_of_grid(session=turn.session, grid_id=draft["grid_id"]) if draft.get("grid_id")
                      else _community(turn, _resident(turn)))
         tickets.submit_opinion(session=turn.session, text=text, community_id=community, category=draft.get("category"),

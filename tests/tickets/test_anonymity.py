@@ -173,3 +173,14 @@ def test_an_emergency_sent_into_the_anonymous_flow_takes_the_emergency_path(org,
     assert "119" in chat.say("楼道里着火了")
     assert org.session.execute(select(AnonymousOpinion)).first() is None
     assert [t.kind for t in chat.tickets()] == ["emergency"]
+
+
+def test_both_matters_of_a_two_part_report_go_into_the_anonymous_opinion(org, safe):
+    chat = Chat(safe, org.session, user=OPENID)
+    chat.say("3号楼电梯坏了，而且楼道灯也不亮")
+    chat.say("跳过")
+    chat.say("匿名")
+    chat.say("匿名提交")
+    [row] = org.session.execute(select(AnonymousOpinion)).scalars().all()
+    assert row.text == "3号楼电梯坏了；楼道灯也不亮（地点：和平社区 和平一网格 3号楼）"
+    assert chat.tickets() == []
