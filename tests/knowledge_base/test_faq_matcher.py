@@ -496,6 +496,7 @@ def test_a_menu_offers_the_entries_that_answer_the_kind_of_question_asked_first(
 @pytest.mark.parametrize("resident,official", [
     ("取出来", "提取"), ("疫苗本", "预防接种证"), ("银行功能", "金融功能"), ("开通", "激活"),
     ("居民医保", "城乡居民基本医疗保险"), ("摆摊", "占道经营"), ("良民证", "无犯罪记录证明"), ("住房公积金", "公积金"),
+    ("助餐点", "老年食堂"), ("老年餐", "老年食堂"),
 ])
 def test_resident_words_and_official_names_are_spelt_alike(resident, official):
     assert normalize(resident) == normalize(official)
