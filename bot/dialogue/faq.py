@@ -98,11 +98,19 @@ def answer(turn: Turn, text: str) -> Reply:
         if len(fits) == 1:
             match = replace(match, outcome="answer", code=fits[0].code)
             service.record_hit(turn.session, code=match.code)
+    named = False
+    if not follows and match.outcome == "menu" and len(match.menu_codes) == 1:
+        # 「残疾证要多久」: the one candidate, 「残疾证怎么办理？」, is about the service named and its answer says how
+        # long (约20个工作日); asking 「您是想问…吗？」 first only delays that answer, which is given named
+        only = _says_what_was_asked(turn, match.menu_codes[0], text)
+        if only is not None:
+            match, named = replace(match, outcome="answer", code=only), True
+            service.record_hit(turn.session, code=match.code)
     meta: dict[str, Any] = {"faq": match.code, "faq_outcome": match.outcome, "score": round(match.score, 3)}
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")
     if match.outcome == "answer":
-        return Reply(text=_answered(turn, match, follows, text), meta=meta)
+        return Reply(text=_answered(turn, match, follows or ({"named": True} if named else None), text), meta=meta)
     if match.outcome == "menu":
         _remember(turn, None, asked)  # 「我家老人80岁了有什么补贴」, a menu, then 「怎么申请」: still about that
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=asked)
@@ -215,6 +223,22 @@ def _not_said(turn: Turn, code: str, text: str) -> Reply | None:
     said = "、".join(_ASKED_AS[a] for a in missing)
     return Reply(text=texts.FOLLOW_UP_GAP.format(question=entry.question, said=said),
                  meta={"faq": code, "faq_outcome": "gap", "faq_follows": code})
+
+
+def _says_what_was_asked(turn: Turn, code: str, text: str) -> str | None:
+    """`code` when its entry is about the service the question names and its answer states every kind of answer
+    the question asks for (a duration, a fee, papers, a place: `_ANSWER_SAYS`); else None."""
+    from knowledge_base import service
+    from knowledge_base.matcher import aspects, topic_of
+
+    asked = aspects(text)
+    entry = service.get_entry(turn.session, code=code)
+    if entry is None or entry.status != "published" or not asked or not asked <= _ANSWER_SAYS.keys():
+        return None
+    subject = topic_of(entry.question)
+    if not subject or subject not in text:
+        return None
+    return code if all(_ANSWER_SAYS[a].search(entry.answer) for a in asked) else None
 
 
 def _fitting(turn: Turn, codes: list[str], asked: frozenset, *, subject: str | None = None) -> list:

@@ -198,3 +198,16 @@ def test_a_follow_up_the_answer_just_given_does_not_cover_is_told_as_not_known_a
     [row] = org.session.execute(select(UnansweredQuestion)).scalars().all()
     assert row.best_code == last_meta(org)["faq"] and row.channel.endswith("|gap") and "收费吗" in row.text
     assert "约一个月" in chat.say("要多久")  # what the answer does say is said again, named
+
+
+def test_a_menu_of_one_whose_answer_says_what_was_asked_about_the_service_named_is_the_answer(org, chat):
+    # 「您是想问「残疾证怎么办理？」吗？」 only delayed 「约20个工作日领证」
+    reply = chat.say("残疾证要多久")
+    assert reply.startswith("关于「残疾证怎么办理？」") and "约20个工作日" in reply
+    assert last_meta(org)["faq_outcome"] == "answer"
+    # renewal is not what that answer says: still asked
+    assert chat.say("残疾证到期了怎么换").startswith("您是想问「残疾证怎么办理？」吗？")
+
+
+def test_the_conditions_named_as_a_noun_are_a_question(org, chat):
+    assert "您是想咨询政策" not in chat.say("公租房申请条件")
