@@ -21,7 +21,7 @@ URGENCY = {"emergency": "紧急", "high": "加急", "normal": "普通"}
 ACTIONS = {"review": "初审", "accept": "接单办理", "dispatch": "派单", "resolve": "办结", "return_ticket": "退单",
            "reassign": "改派", "extend": "延期", "close": "关闭", "reopen": "重新打开", "submit": "受理",
            "return": "退单", "remind": "提醒", "escalate": "督办升级", "survey": "回访",
-           "urge": "居民催办", "withdraw": "居民撤回", "note": "居民留言", "merge": "合并",
+           "urge": "居民催办", "withdraw": "居民撤回", "note": "居民补充", "merge": "合并",
            "place": "补充位置"}
 
 

@@ -12,8 +12,8 @@ def default_dialogue() -> Dialogue:
     return Dialogue(
         [
             [intake.AnonymousOpinion(), handlers.HumanHandoff(), handlers.EmergencyWhere(), handlers.Clarification(),
-             faq.MenuChoice(), SurveyFlow(), handlers.WithdrawConfirm(), intake.Intake(), intake.ResumeIntake(),
-             intake.Binding()],
+             faq.MenuChoice(), SurveyFlow(), handlers.WithdrawConfirm(), handlers.AddToFiled(), intake.Intake(),
+             intake.ResumeIntake(), intake.Binding()],
             [handlers.Events(), handlers.NonText()],
             [handlers.Commands()],
             [handlers.IntentRoute()],

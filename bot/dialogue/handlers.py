@@ -82,6 +82,24 @@ class EmergencyWhere:
         return Reply(text=texts.EMERGENCY_PLACED.format(place=label), meta={"ticket": ticket.number, "urgent": True})
 
 
+class AddToFiled:
+    """After 「补充」 alone: the next message (not a command) goes on the report just filed."""
+
+    name = "add_to_filed"
+
+    def check(self, turn: Turn) -> Any | None:
+        if turn.state != routes.ADD_STATE or not turn.text or command_of(turn.text):
+            return None
+        if turn.classification.intent in ("emergency", "police"):  # never a note on an old report
+            return None
+        return "add" if turn.kept_within(turn.flow_data, routes.ADD_WITHIN) else None
+
+    def handle(self, turn: Turn, match: str) -> Reply:
+        number = turn.flow_data["number"]
+        turn.set_state(None)
+        return routes.add_to_filed(turn, tickets.get_ticket(session=turn.session, actor=None, number=number))
+
+
 class WithdrawConfirm:
     """The answer to 「要撤回「…」吗？」: 确认撤回 withdraws it, 继续办理 keeps it; anything else leaves the question
     (and is read as a message of its own)."""
@@ -312,6 +330,9 @@ class IntentRoute:
         withdrawing = routes.withdraw_if_asked(turn)  # 「撤销」, 「已经修好了不用来了」: withdraw it, once confirmed
         if withdrawing is not None:
             return withdrawing
+        added = routes.add_to_filed_if_said(turn)  # 「补充一下，是3单元」 just after filing: on that report
+        if added is not None:
+            return added
         aside = routes.out_of_scope(turn.text)  # 「明天会下雨吗」, 「你们都是废物」
         if aside is not None:
             return aside

@@ -181,6 +181,40 @@ def first_line(ticket) -> str:  # noqa: ANN001
     return _quoted(ticket.text.split("\n", 1)[0])
 
 
+# 「补充一下，是3单元」, 「我搞错了，不是路灯，是楼道灯」 soon after filing: more about (or a correction of) the
+# report just filed, not a new report (it was read as one, or asked 咨询 or 反映?)
+_ADDITION = re.compile(r"^(我)?(再)?(补充|补充一下|补充下|补充一点|再说一下|忘了说|忘说了|还忘了说|更正|更正一下|纠正|纠正一下|"
+                       r"搞错了|说错了|写错了|弄错了|我搞错了|刚才说错了|刚才写错了)[：:，,。！!\s]*(?P<rest>.+)$")
+ADDITION_WITHIN = timedelta(hours=2)
+
+
+ADD_STATE = "add_to_filed"  # 「补充」 alone: the next message is what is added
+ADD_WITHIN = timedelta(minutes=30)
+
+
+def add_to_filed_if_said(turn: Turn) -> Reply | None:
+    """Words added to the resident's latest report still open, filed within ADDITION_WITHIN: on its timeline and to
+    the group; the resident is told which report they went to. 「补充」 alone asks for the words."""
+    said = (turn.text or "").strip()
+    found = _ADDITION.match(said)
+    alone = bare(said) in ("补充", "补充一下", "我要补充", "我想补充", "再补充一下", "补充几句")
+    if not alone and (found is None or len(bare(found["rest"])) < 2):
+        return None
+    ticket = tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id)
+    if ticket is None or turn.now - ticket.created_at > ADDITION_WITHIN:
+        return None
+    if alone:
+        turn.set_state(ADD_STATE, number=ticket.number, at=turn.now.isoformat())
+        return Reply(text=texts.ADD_WHAT.format(number=ticket.number, text=first_line(ticket)))
+    return add_to_filed(turn, ticket)
+
+
+def add_to_filed(turn: Turn, ticket) -> Reply:  # noqa: ANN001
+    tickets.add_note(session=turn.session, ticket=ticket, text=turn.text, now=turn.now)
+    return Reply(text=texts.ADDED_TO_FILED.format(number=ticket.number, text=first_line(ticket)),
+                 meta={"added_to": ticket.number})
+
+
 def pass_on_praise(turn: Turn) -> Reply:
     """Praise for someone's work goes to the grid group (the bound resident's grid, else their latest ticket's)."""
     from bot.org import service as org

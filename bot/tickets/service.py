@@ -676,6 +676,17 @@ def withdraw(*, session: Session, ticket: Ticket, text: str, now: datetime | Non
     return "withdrawn"
 
 
+def add_note(*, session: Session, ticket: Ticket, text: str, now: datetime | None = None) -> TicketEvent:
+    """The resident adds to (or corrects) a report already filed: on the timeline, and a line to the group."""
+    now = now or utcnow()
+    said = text.strip()[:200]
+    ev = _event(session, ticket, actor=None, action="note", from_status=ticket.status, to_status=ticket.status,
+                now=now, reason=f"居民补充：{said}", label="居民")
+    _tell_staff(session, ticket, ev, f"【居民补充】工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）："
+                f"「{said[:60]}」")
+    return ev
+
+
 def urge(*, session: Session, ticket: Ticket, text: str, now: datetime | None = None) -> TicketEvent:
     """催办 by the resident (「能快点吗」, 「什么时候来修」): a line on the timeline, and a line in the grid group
     unless one was pushed for this ticket within URGE_PUSH_EVERY (a resident who asks five times in an hour is

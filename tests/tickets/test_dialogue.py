@@ -540,6 +540,21 @@ def test_continuing_keeps_the_report_and_another_message_leaves_the_question(org
     assert "没有正在办理的事项" in Chat(chat.safe, org.session, user="oNobody").say("撤销")
 
 
+def test_words_added_just_after_filing_go_on_that_report_not_into_a_new_one(org, chat):
+    _filed(chat, "路灯坏了", "5号楼")
+    assert "已补充到您刚才反映的「路灯坏了」" in chat.say("补充一下，是靠近东门那一盏")
+    assert "已补充到" in chat.say("我搞错了，不是路灯，是楼道灯")  # it was asked 咨询 or 反映?
+    assert "请直接发要补充的内容" in chat.say("补充")
+    assert "已补充到" in chat.say("晚上九点以后才会灭")
+    [ticket] = chat.tickets()
+    notes = [e.reason for e in service.timeline(session=org.session, ticket=ticket) if e.action == "note"]
+    assert len(notes) == 3 and "靠近东门" in notes[0] and "楼道灯" in notes[1] and "九点" in notes[2]
+    lines = [r.payload["text"] for r in org.session.execute(select(Outbox).where(Outbox.kind == "robot")).scalars()]
+    assert sum("【居民补充】" in line for line in lines) == 3
+    stranger = Chat(chat.safe, org.session, user="oNoTicket")
+    assert "已补充到" not in stranger.say("补充一下，是3单元")
+
+
 def test_withdrawing_an_emergency_passes_the_word_on_and_closes_nothing(org, chat):
     chat.say("楼道里有很大的煤气味")
     reply = chat.say("已经没事了，不用来了")  # no question: nothing is closed, so nothing to confirm
