@@ -60,7 +60,8 @@ class EmergencyWhere:
         ib = turn.inbound
         if ib.msg_type == "location" and ib.location:
             return "location"
-        if ib.msg_type == "text" and turn.text and is_place(turn.text):
+        if ib.msg_type == "text" and turn.text and is_place(turn.text) and not turn.classification.rule_fired_for(
+                "complaint", "service_request", "suggestion", "question"):  # 「3号楼路灯坏了」 is a report, not a place
             return "text"
         return None
 

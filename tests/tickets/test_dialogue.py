@@ -379,6 +379,9 @@ def test_an_emergency_with_no_place_known_asks_for_it_and_the_alert_goes_out_aga
     alerts = org.session.execute(select(Outbox).where(Outbox.idempotency_key.like("emergency-place:%"))).scalars().all()
     assert [a.recipient for a in alerts] == [f"grid:{org.grid('G02').id}"] and "5号楼301" in alerts[0].payload["text"]
     assert "请马上回复具体位置" not in chat.say("电梯困人了，8号楼")  # the place said: nothing to ask
+    other = Chat(chat.safe, org.session, user="oFireNoPlace")
+    assert "请马上回复具体位置" in other.say("着火了！快来人")
+    assert "已补充位置" not in other.say("3号楼路灯坏了")  # a report of its own, not the fire's place
 
 
 def test_an_emergency_in_the_middle_of_an_intake_is_not_swallowed(org, chat):
