@@ -745,6 +745,7 @@ def ticket_public(ticket: Ticket, grid_code: str | None, *, now: datetime | None
         "deadline_at": iso(ticket.deadline_at), "deadline_state": deadline_state(ticket=ticket, now=now or utcnow()),
         "attachments": ticket.attachments, "location": ticket.location, "resolution": ticket.resolution,
         "satisfaction": ticket.satisfaction, "created_at": iso(ticket.created_at), "closed_at": iso(ticket.closed_at),
+        "withdrawn_at": iso(ticket.withdrawn_at),
     }
 
 

@@ -147,3 +147,7 @@ def test_a_ticket_the_resident_withdrew_shows_it_on_its_timeline(admin, engine):
         s.commit()
     page = admin.get(f"/admin/tickets/{number}").text
     assert "居民撤回" in page and "已经修好了，不用来了" in page
+    html = admin.get("/admin/tickets?status=closed").text
+    listed = html[html.index(number):]
+    listed = listed[:listed.index("</tr>")]
+    assert "居民撤回" in listed  # the list says so too: 关闭 alone reads as done
