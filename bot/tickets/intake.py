@@ -31,6 +31,11 @@ _PHOTO_COMING = re.compile(r"^(好的?|行|嗯|可以)?(我)?(现在|马上|这�
                            r"(拍|照|发)(一下|一张|一个|个|张|几张)?(照片|图片|相片|照|图)?(给你|给您|过来|发过来|发给你)?"
                            r"(了|啊|哈|吧|哦)?$|^(稍等|等一下|等等|等会儿?|等一会儿?)(一下)?(啊|哈|哦)?$")
 PHOTO_WAIT = "好的，拍好后直接发过来就行。不方便拍请回复「跳过」。"
+# 「要多久能修好」, 「什么时候来人」 before the report is filed: the deadline it will have
+_HOW_LONG = re.compile(r"(要|需要|得)?多久(能|才能|可以|会)?(修好|修|处理|解决|弄好|来人|来修|办好|有人来)|"
+                       r"(什么|啥)时候(能|会|可以|才)?(来修|修好|处理|来人|解决|有人来|办好)|几天(能|可以)?(修好|处理|解决|办好)")
+HOW_LONG_MAX = 15
+HOW_LONG = "登记后会按时限办理：这类问题{what}一般 {span}内办结，处理进展会通知您。"
 ESCAPES = {"人工", "转人工", "查询", "我的工单", "帮助", "菜单", "更多", "结束人工"}  # commands that leave the flow
 RESUME = {"继续登记", "接着登记", "继续反映", "恢复登记", "继续办理", "接着办"}  # and 「继续」 when no 「更多」 waits
 CONFIRM_KEPT = {"确认", "提交", "确定", "确认提交"}  # said with a report kept: meant for it, so it is shown again
@@ -561,6 +566,8 @@ class Intake:
 
         if confidentiality_asked(turn.text):  # 「别让店家知道是我举报的」: answered, and the step asked again
             return "confidential"
+        if turn.state != WHAT and len(word) <= HOW_LONG_MAX and _HOW_LONG.search(word):
+            return "how_long"  # 「要多久能修好」: the deadline this report will have (it was added as 补充)
         if turn.state == WHAT:  # what the report is: anything but a command, a confident question or a 「跳过」
             if word in SKIP or _NO_PHOTO.match(word):
                 return "nothing"  # 「跳过」 to 「请说说那里有什么问题」 (this filed a report with no text)
@@ -611,6 +618,14 @@ class Intake:
         if match == "bind":  # binding starts; the report waits for 「继续登记」
             turn.set_state(None)
             return _unfiled(turn, Binding().handle(turn, "entry"), draft)
+        if match == "left" and turn.state != WHAT and draft.get("text") and turn.text:
+            aside = _asked_about_it(turn, draft)
+            if aside is not None:  # 「需要什么材料」 while 「我想申请低保」 is being filed: answered, and the step asked again
+                _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
+                from bot.dialogue.routes import named_answer
+
+                return Reply(text=f"{named_answer(turn.text, aside.text)}\n\n{_step_prompt(turn, draft)}",
+                             meta={**aside.meta, "intake": turn.state})
         if match == "left":  # a message of its own: answer it, and say plainly that the report was not filed
             from bot.dialogue.handlers import IntentRoute
 
@@ -621,6 +636,16 @@ class Intake:
 
             _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
             return Reply(text=texts.CONFIDENTIAL + "\n" + _step_prompt(turn, draft), meta={"confidential": True})
+        if match == "how_long":
+            from bot.tickets.deadlines import effective_sla, sla_hours
+
+            sla = effective_sla(sla=draft.get("sla"), urgency=draft.get("urgency"))
+            hours = sla_hours()[sla]
+            span = f"{hours:g} 小时" if hours < 48 else f"{hours / 24:g} 天"
+            _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
+            what = f"（{draft['category']}）" if draft.get("category") else ""
+            return Reply(text=HOW_LONG.format(what=what, span=span) + "\n" + _step_prompt(turn, draft),
+                         meta={"intake": turn.state})
         if match == "nothing":
             _set(turn, WHAT, **draft)
             return Reply(text=ASK_WHAT_NOTHING, meta={"intake": "what"})
@@ -1058,6 +1083,17 @@ def _forget_since(turn: Turn, since: datetime) -> None:
     turn.session.execute(update(ProcessedMessage).where(ProcessedMessage.user_id == turn.inbound.user_id,
                                                         ProcessedMessage.created_at >= since - ANON_FORGET_SLACK)
                          .values(reply=None))
+
+
+def _asked_about_it(turn: Turn, draft: dict[str, Any]) -> Reply | None:
+    """The FAQ's sure answer to a question that names no service of its own (「需要什么材料」, 「在哪里办」), asked
+    about the report being filed (「我想申请低保」); None when it is not such a question or the FAQ has none."""
+    from bot.dialogue import faq
+    from knowledge_base.matcher import follow_up
+
+    if turn.classification.intent != "question" or not follow_up(turn.text):
+        return None
+    return faq.answer_if_known(turn, f"{draft['text'].split(chr(10), 1)[0]}，{turn.text}")
 
 
 def _step_prompt(turn: Turn, draft: dict[str, Any]) -> str:

@@ -251,6 +251,19 @@ def test_a_photo_on_its_way_is_waited_for_not_added_to_the_report(org, chat, sai
     assert "照片：1 张" in summary and "补充" not in summary
 
 
+def test_how_long_asked_before_filing_gets_the_deadline_the_report_will_have(org, chat):
+    chat.say("路灯坏了")
+    chat.say("5号楼")
+    reply = chat.say("要多久能修好")  # it was added to the report as 补充
+    assert "7 天内办结" in reply and "照片" in reply
+    chat.say("跳过")
+    assert "补充" not in chat.say("跳过")
+    water = Chat(chat.safe, org.session, user="oHowLongWater")
+    water.say("家里停水了")
+    water.say("5号楼")
+    assert "24 小时内办结" in water.say("什么时候能修好")
+
+
 def test_a_place_alone_then_skip_asks_what_the_matter_is_and_files_nothing_empty(org, chat):
     assert "3号楼501室" in chat.say("3号楼501")  # the flat is kept with the building
     for nothing in ("跳过", "没照片"):

@@ -211,3 +211,11 @@ def test_a_menu_of_one_whose_answer_says_what_was_asked_about_the_service_named_
 
 def test_the_conditions_named_as_a_noun_are_a_question(org, chat):
     assert "您是想咨询政策" not in chat.say("公租房申请条件")
+
+
+def test_a_question_about_the_request_being_filed_is_answered_and_the_request_kept(org, chat):
+    assert "请确认要登记的事项" in chat.say("我想申请低保")
+    papers = chat.say("需要什么材料")  # it was 「暂时答不上来」, and the request was left unfiled
+    assert "家庭经济状况核对授权书" in papers and "请确认要登记的事项" in papers and "还没有登记" not in papers
+    assert "已记录" in chat.say("确认")
+    assert [t.category for t in chat.tickets()] == ["低保救助"]
