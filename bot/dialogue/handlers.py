@@ -334,6 +334,9 @@ class IntentRoute:
         added = routes.add_to_filed_if_said(turn)  # 「补充一下，是3单元」 just after filing: on that report
         if added is not None:
             return added
+        reopened = routes.not_fixed_if_said(turn)  # 「还是不亮」 after 「已办结」: 未解决, the ticket reopened
+        if reopened is not None:
+            return reopened
         aside = routes.out_of_scope(turn.text)  # 「明天会下雨吗」, 「你们都是废物」
         if aside is not None:
             return aside

@@ -215,6 +215,26 @@ def add_to_filed(turn: Turn, ticket) -> Reply:  # noqa: ANN001
                  meta={"added_to": ticket.number})
 
 
+NOT_FIXED_WITHIN = timedelta(days=7)
+NOT_FIXED_MAX_LEN = 30
+
+
+def not_fixed_if_said(turn: Turn) -> Reply | None:
+    """「还是不亮」, 「根本没修好」 after the resident was told their report was resolved (and before, or instead of,
+    answering the survey): the 回访 answer 未解决, so the ticket is reopened (it used to open a new report)."""
+    from bot.scheduling.survey_flow import said_unresolved
+
+    text = turn.text or ""
+    if len(text) > NOT_FIXED_MAX_LEN or not said_unresolved(text):
+        return None
+    ticket = tickets.latest_resolved(session=turn.session, resident=turn.inbound.user_id, since=turn.now - NOT_FIXED_WITHIN)
+    if ticket is None:
+        return None
+    tickets.record_survey(session=turn.session, ticket=ticket, resolved=False, satisfaction=None, now=turn.now)
+    return Reply(text=texts.NOT_FIXED_REOPENED.format(text=first_line(ticket), number=ticket.number),
+                 meta={"reopened": ticket.number})
+
+
 def pass_on_praise(turn: Turn) -> Reply:
     """Praise for someone's work goes to the grid group (the bound resident's grid, else their latest ticket's)."""
     from bot.org import service as org

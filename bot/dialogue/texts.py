@@ -85,6 +85,7 @@ WITHDRAW_NOTED = ("好的，已把您的话转告工作人员。「{text}」（�
 WITHDRAW_NOTED_WHY = {"emergency": "是紧急事项", "others": "也有其他邻居反映了"}
 ADDED_TO_FILED = "已补充到您刚才反映的「{text}」（编号 {number}），会转给处理人员。回复「查询」可查看进度。"
 ADD_WHAT = "好的，请直接发要补充的内容，我会加到「{text}」（编号 {number}）里。"
+NOT_FIXED_REOPENED = "很抱歉，「{text}」（编号 {number}）还没有解决。已重新交办，我们会尽快处理并再次回访。"
 NOTHING_TO_WITHDRAW = "您现在没有正在办理的事项可以撤回。回复「查询」可查看您反映过的事项。"
 WITHDRAW_KEPT = "好的，继续为您办理「{text}」（编号 {number}）。"
 NO_TICKETS = "您还没有提交过事项。需要反映问题可以直接告诉我。"

@@ -77,6 +77,13 @@ def parse_resolved(text: str) -> bool | None:
     return None
 
 
+def said_unresolved(text: str) -> bool:
+    """「还是不亮」, 「根本没修好」, 「又坏了」: said in words that the problem is still there (not a bare 「没有」/「2」,
+    which answer some question)."""
+    core = _core(_clean(text)).lower()
+    return len(core) >= 3 and bool(_UNRESOLVED_SAID.search(core))
+
+
 def satisfaction_said(text: str) -> int | None:
     """A satisfaction said in words (「非常满意」, 「不满意」), not a bare digit: the answer to 「问题解决了吗」 as well,
     since being satisfied is being helped and 「不满意」 reopens the ticket whatever was solved."""

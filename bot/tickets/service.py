@@ -629,6 +629,13 @@ def latest_open_ticket(*, session: Session, resident: str) -> Ticket | None:
     return session.execute(stmt).scalars().first()
 
 
+def latest_resolved(*, session: Session, resident: str, since: datetime) -> Ticket | None:
+    """The resident's most recent ticket 办结 since `since` and waiting for the 回访."""
+    stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status == "resolved", Ticket.resolved_at >= since)
+            .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(1))
+    return session.execute(stmt).scalars().first()
+
+
 def latest_withdrawable(*, session: Session, resident: str) -> Ticket | None:
     """The resident's most recent ticket still being worked on, a duplicate folded into another included (the
     resident withdraws their own report, not the case it joined)."""

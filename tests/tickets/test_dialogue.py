@@ -571,6 +571,21 @@ def test_words_added_just_after_filing_go_on_that_report_not_into_a_new_one(org,
     assert "已补充到" not in stranger.say("补充一下，是3单元")
 
 
+def test_still_broken_said_after_the_resolve_notice_reopens_the_ticket_not_a_new_report(org, chat):
+    _filed(chat, "路灯坏了", "5号楼")
+    [ticket] = chat.tickets()
+    worker, chief = org.staff("grid2"), org.staff("community1")
+    service.review(session=org.session, actor=worker, ticket=ticket)
+    service.dispatch(session=org.session, actor=chief, ticket=ticket, handler_id=worker.id)
+    service.accept(session=org.session, actor=worker, ticket=ticket)
+    service.resolve(session=org.session, actor=worker, ticket=ticket, resolution="已更换灯泡")
+    reply = chat.say("还是不亮啊")  # before the survey was sent: it was a new report, asked where
+    assert "还没有解决" in reply and "已重新交办" in reply and ticket.number in reply
+    [again] = chat.tickets()
+    assert (again.status, again.reopen_count, again.resolved_confirmed) == ("dispatched", 1, False)
+    assert "已重新交办" not in chat.say("还是不亮啊")  # once: it is being worked on again
+
+
 def test_withdrawing_an_emergency_passes_the_word_on_and_closes_nothing(org, chat):
     chat.say("楼道里有很大的煤气味")
     reply = chat.say("已经没事了，不用来了")  # no question: nothing is closed, so nothing to confirm
