@@ -216,7 +216,7 @@ def add_to_filed(turn: Turn, ticket) -> Reply:  # noqa: ANN001
 
 
 NOT_FIXED_WITHIN = timedelta(days=7)
-NOT_FIXED_MAX_LEN = 30
+NOT_FIXED_MAX_LEN = 15  # as survey_flow.LEFT_ANSWER_MAX: 「物业服务太差，上次的事也没解决，楼下又开始漏水了」 is a new matter
 
 
 def not_fixed_if_said(turn: Turn) -> Reply | None:
