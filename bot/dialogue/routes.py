@@ -93,7 +93,7 @@ def _deadline(turn: Turn, ticket) -> str:
 
 
 # 「能快点吗」, 「什么时候来修」, 「怎么还没人来」: hurrying the report already made, not a new one
-_URGE = re.compile(r"快点|快一点|快些|尽快|抓紧|赶紧|赶快|催一下|催下|催催|帮我催|"
+_URGE = re.compile(r"快点|快一点|快些|尽快|抓紧|赶紧|赶快|催一下|催下|催催|帮我催|快来人|快来|来人啊|快派人|"
                    r"(什么|啥)时候(能|会|才)?(来人|来修|修|处理|解决|弄好|办好|修好|有人来|来)|"
                    r"怎么还没(有)?人?(来|修|处理|管|弄|回复|消息)|还要等多久|要等多久|等了(好|很|这么)?(久|几天)|"
                    r"多久(能|才能)?(修|处理|解决|弄好|来)")
@@ -119,6 +119,10 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
 def urge_ticket(turn: Turn, ticket, text: str) -> Reply:  # noqa: ANN001
     """催办 `ticket` with the resident's words, and tell them where it stands."""
     tickets.urge(session=turn.session, ticket=ticket, text=text, now=turn.now)
+    if ticket.kind == "emergency" and ticket.building_id is None and not (ticket.location or {}).get("label"):
+        # 「快来人」 while the emergency's place is still unknown: hurried, and the place asked again
+        turn.set_state(EMERGENCY_WHERE_STATE, number=ticket.number, at=turn.now.isoformat())
+        return Reply(text="已再次提醒网格员。" + texts.EMERGENCY_WHERE, meta={"urged": ticket.number, "urgent": True})
     short = ticket.text.split("\n", 1)[0]
     return Reply(text=texts.URGED.format(
         number=ticket.number, text=_quoted(short),
@@ -135,7 +139,9 @@ _WITHDRAW = re.compile(
     r"(工单|事项|反映|投诉|报修|登记|申请|举报|问题)?(吧|了)?$|"
     r"(已经|现在|刚刚|刚才|自己)?(修好|好|解决|弄好|处理好|搞定|没事|不漏|亮|通|来水|来电|清理干净|清走)了.{0,8}"
     r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)|"
-    r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)了.{0,8}(已经|自己|现在)?(修好|好了|解决|弄好|处理好|搞定|没事)")
+    r"(不用|不需要|别|无需|不必)(再)?(来|处理|管|修|上门|派人)了.{0,8}(已经|自己|现在)?(修好|好了|解决|弄好|处理好|搞定|没事)|"
+    # 「已经修好了」 alone (not 「好了」, a nod): the resident says it is fixed; the question that follows says what for
+    r"^(已经|现在|刚刚|都|自己)?(修好|弄好|解决|处理好|搞定)了(啊|哈|哦)?(谢谢|谢谢你们|谢谢啦)?$")
 WITHDRAW_MAX_LEN = 30
 _NUMBER = re.compile(r"#?\d{6}-\d{5}")
 WITHDRAW_STATE = "withdraw_confirm"

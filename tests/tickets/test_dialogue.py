@@ -395,6 +395,10 @@ def test_an_emergency_with_no_place_known_asks_for_it_and_the_alert_goes_out_aga
     other = Chat(chat.safe, org.session, user="oFireNoPlace")
     assert "请马上回复具体位置" in other.say("着火了！快来人")
     assert "已补充位置" not in other.say("3号楼路灯坏了")  # a report of its own, not the fire's place
+    third = Chat(chat.safe, org.session, user="oFireHurry")
+    third.say("着火了")
+    assert "请马上回复具体位置" in third.say("快来人")  # hurried, and asked again (it was asked 反映 or 建议?)
+    assert "已补充位置：7号楼" in third.say("7号楼")
 
 
 def test_an_emergency_in_the_middle_of_an_intake_is_not_swallowed(org, chat):
@@ -533,7 +537,7 @@ def _filed(chat: Chat, text: str = "楼道灯坏了", building: str = "5号楼")
     assert "已记录" in chat.say("确认")
 
 
-@pytest.mark.parametrize("said", ["撤销", "我要撤回刚才的报修", "已经修好了，不用来了", "取消"])
+@pytest.mark.parametrize("said", ["撤销", "我要撤回刚才的报修", "已经修好了，不用来了", "取消", "已经修好了"])
 def test_a_resident_withdraws_a_report_after_saying_yes_to_the_question(org, chat, said):
     _filed(chat)
     asked = chat.say(said)
