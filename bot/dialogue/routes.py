@@ -70,9 +70,11 @@ def show_status(turn: Turn) -> Reply:
         return Reply(text=f"{texts.NO_TICKETS}\n{kept}" if kept else texts.NO_TICKETS)
     lines = ["您的事项："]
     for t in rows:
+        handler = (f"｜处理人：{tickets.handler_name(session=turn.session, ticket=t)}"
+                   if (t.handler_id or t.department_id) and t.status in tickets.OPEN_STATUSES else "")
         lines.append(texts.STATUS_LINE.format(
             number=t.number, status=texts.STATUS_NAMES.get(t.status, t.status),
-            text=_quoted(t.text), where=_where(turn, t), deadline=_deadline(turn, t)))
+            text=_quoted(t.text), where=_where(turn, t), handler=handler, deadline=_deadline(turn, t)))
     if kept:
         lines.append(kept)
     return Reply(text="\n".join(lines))

@@ -90,7 +90,7 @@ NOTHING_TO_WITHDRAW = "您现在没有正在办理的事项可以撤回。回复
 WITHDRAW_KEPT = "好的，继续为您办理「{text}」（编号 {number}）。"
 NO_TICKETS = "您还没有提交过事项。需要反映问题可以直接告诉我。"
 TICKET_CREATED = "已记录，编号 {number}。{route}我们会按时办理，办理进展会通知您。回复「查询」可查看进度。"
-STATUS_LINE = "{number}｜{status}｜{text}｜{where}{deadline}"
+STATUS_LINE = "{number}｜{status}｜{text}｜{where}{handler}{deadline}"
 STATUS_NAMES = {
     "submitted": "已受理",
     "under_review": "初审中",

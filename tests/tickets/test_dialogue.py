@@ -618,6 +618,18 @@ def test_asked_whether_a_person_is_answering_it_says_it_is_not(chat):
     assert "不是真人" not in chat.say("你好")
 
 
+@pytest.mark.parametrize("asked", ["谁在处理我的事", "路灯坏了那个事怎么样了"])
+def test_who_has_my_report_and_how_it_is_going_show_the_status_with_the_handler(org, chat, asked):
+    _filed(chat, "路灯坏了", "5号楼")
+    [ticket] = chat.tickets()
+    worker = org.staff("grid2")
+    service.review(session=org.session, actor=worker, ticket=ticket)
+    service.dispatch(session=org.session, actor=org.staff("community1"), ticket=ticket, handler_id=worker.id)
+    reply = chat.say(asked)  # the first was asked 反映 or 建议?, the second opened a new report
+    assert reply.startswith("您的事项：") and f"处理人：{worker.display_name}" in reply
+    assert len(chat.tickets()) == 1
+
+
 def test_status_with_no_tickets(chat):
     assert "还没有提交过" in chat.say("查询")
 
