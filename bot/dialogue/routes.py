@@ -256,7 +256,7 @@ def pass_on_praise(turn: Turn) -> Reply:
 
 # 「我们的网格员是谁」, 「网格员电话多少」, 「怎么联系网格员」: who looks after the resident's grid (the names and
 # phones on every community's 网格员公示牌), not a policy question for the FAQ to miss
-_GRID_WORKER = re.compile(r"(网格员|网格长)[^，。？?]{0,8}(是谁|叫什么|叫啥|电话|手机|号码|联系方式|微信|怎么联系|哪位)|"
+_GRID_WORKER = re.compile(r"(网格员|网格长|处理人|负责人)[^，。？?]{0,8}(是谁|叫什么|叫啥|电话|手机|号码|联系方式|微信|怎么联系|哪位)|"
                           r"(我的|我们的|我们这|我们楼|我家|我们小区|咱们)的?(网格员|网格长)(是谁|是哪位)?[?？]*$|"
                           r"(怎么|如何|想)(找|联系)(一下)?(网格员|网格长)")
 GRID_WORKER_MAX_LEN = 30
@@ -268,7 +268,8 @@ GRID_WORKER_AGAIN_WITHIN = timedelta(minutes=10)
 
 
 def grid_worker_if_asked(turn: Turn) -> Reply | None:
-    """The bound resident's grid worker(s) with their work phone; an unbound one is told how to bind."""
+    """The bound resident's grid worker(s) with their work phone (else those of the grid of their open report); a
+    resident with neither is told how to bind."""
     from sqlalchemy import select
 
     from bot.org import service as org
@@ -282,18 +283,22 @@ def grid_worker_if_asked(turn: Turn) -> Reply | None:
         return None
     turn.conversation.data = {**data, GRID_WORKER_KEY: {"at": turn.now.isoformat()}}
     place = org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
-    if place is None or place.grid_id is None:
+    grid_id = place.grid_id if place is not None else None
+    if grid_id is None:  # not bound: the grid of the report they have open, if any (「处理人电话多少」 after filing)
+        ticket = tickets.latest_open_ticket(session=turn.session, resident=turn.inbound.user_id)
+        grid_id = ticket.grid_id if ticket is not None else None
+    if grid_id is None:
         return Reply(text=texts.GRID_WORKER_UNBOUND, meta={"grid_worker": None})
     staff = turn.session.execute(
         select(Staff.display_name, Staff.phone, Staff.role)
-        .where(Staff.grid_id == place.grid_id, Staff.active.is_(True), Staff.role.in_(("grid_worker", "grid_chief")))
+        .where(Staff.grid_id == grid_id, Staff.active.is_(True), Staff.role.in_(("grid_worker", "grid_chief")))
         .order_by(Staff.role.desc(), Staff.id)).all()  # the worker first, then the chief
-    label = org.place_label(session=turn.session, grid_id=place.grid_id)
+    label = org.place_label(session=turn.session, grid_id=grid_id)
     if not staff:
-        return Reply(text=texts.GRID_WORKER_NONE.format(place=label), meta={"grid_worker": place.grid_id})
+        return Reply(text=texts.GRID_WORKER_NONE.format(place=label), meta={"grid_worker": grid_id})
     people = "；".join(f"{texts.ROLE_NAMES.get(role, '')}{name}" + (f"，电话 {phone}" if phone else "")
                        for name, phone, role in staff)
-    return Reply(text=texts.GRID_WORKER.format(place=label, people=people), meta={"grid_worker": place.grid_id})
+    return Reply(text=texts.GRID_WORKER.format(place=label, people=people), meta={"grid_worker": grid_id})
 
 
 # 「能不能不要让店家知道是我举报的」, 「举报人信息会保密吗」, 「会不会泄露我的信息」: a short question about who

@@ -488,6 +488,12 @@ def test_who_is_my_grid_worker_gives_the_bound_grids_worker_and_phone(org, chat)
     assert len(chat.tickets()) == 0
 
 
+def test_a_resident_not_bound_asking_for_the_handlers_phone_gets_their_reports_grid_worker(org, chat):
+    _filed(chat, "路灯坏了", "5号楼")
+    reply = chat.say("处理人电话多少")  # it was an FAQ miss
+    assert org.staff("grid2").phone in reply and "和平二网格" in reply
+
+
 def test_the_phone_asked_for_again_right_after_the_grid_worker_was_named_is_given_again(org, chat):
     org.session.add(Resident(channel="wechat", openid="oBound", grid_id=org.grid("G02").id,
                              building_id=org.building("6号楼").id))
