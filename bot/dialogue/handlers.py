@@ -271,6 +271,10 @@ class Clarification:
                 return intent
         if turn.flow_data.get("offer") and word.lower() in OFFER_YES:
             return "complaint"  # as 「2」: handle makes it a service request when the scores say so
+        from bot.tickets.intake import Binding
+
+        if Binding.ENTRY.match(turn.text or ""):  # 「绑定 7号楼1单元」: a command, not the place of what was asked
+            return None
         original = bare(turn.flow_data.get("text", ""))
         if (len(word) <= 12 and len(original) >= 4 and not original.isdigit()
                 and org.building_named(session=turn.session, text=turn.text) is not None):

@@ -137,6 +137,19 @@ def bind_resident(*, session: Session, channel: str, openid: str, building_id: i
     return resident
 
 
+def unbind_resident(*, session: Session, channel: str, openid: str) -> str | None:
+    """The WeChat account no longer tied to an address: the place it had (for the reply), or None if none was bound.
+    The resident's row stays, without the openid: staff may keep care flags and visits on it, and tickets point to it."""
+    resident = resident_of(session=session, channel=channel, openid=openid)
+    if resident is None or (resident.grid_id is None and resident.building_id is None):
+        return None
+    place = place_label(session=session, grid_id=resident.grid_id, building_id=resident.building_id) + (resident.unit or "")
+    resident.openid = None
+    session.add(resident)
+    session.flush()
+    return place
+
+
 def set_care_flags(*, session: Session, actor: Staff | None, resident: Resident, flags: list[str],
                    visit_interval_days: int | None = None) -> Resident:
     """Flag a resident as needing care (独居老人, 残疾人, …) with a visit interval."""

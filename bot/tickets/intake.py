@@ -115,6 +115,8 @@ CREATED_DUPLICATE = ("已记录，编号 {number}。已有邻居反映过同样�
 BIND_ASK = "请回复您的楼栋单元（如「绑定 3号楼2单元」），或点「+」发送位置。"
 BIND_CONFIRM_TEXT = "将您的住址登记为：{place}{unit}。回复「确认」完成绑定，回复「取消」放弃。"
 BIND_SAID_NOTE = "\n（绑定后反映问题不用再说楼栋。如果是要反映那里的问题，直接说是什么事就行。）"
+UNBOUND = "已解除绑定（原住址：{place}）。需要时回复「绑定 3号楼2单元」重新绑定。"
+NOT_BOUND = "您还没有绑定住址。需要时回复「绑定 3号楼2单元」这样的住址。"
 BIND_DONE = "绑定成功：{place}{unit}。以后反映问题时不用再说楼栋了。"
 BIND_FAR = "没能根据位置找到附近的楼栋，请直接回复楼栋名称，如「3号楼2单元」。"
 ANON_ASK = ("「连心树」匿名意见：请在下一条消息写下您的意见或建议。我们不会记录您的身份，"
@@ -861,10 +863,15 @@ class Binding:
     """「绑定 3号楼2单元」 or a location: the resident's address and grid, after they confirm."""
 
     name = "bind"
-    ENTRY = re.compile(r"^\s*(绑定|登记住址|绑定住址|绑定地址)")
+    # 「我要改一下住址」, 「我搬家了」: the address on file is to change, so binding is asked again
+    ENTRY = re.compile(r"^\s*(绑定|登记住址|绑定住址|绑定地址|(我)?(要|想)?(改|更改|修改|换|变更)(一下)?(我的)?(住址|地址|楼栋)|"
+                       r"(我)?(家)?搬家了)")
+    UNBIND = re.compile(r"^\s*(解绑|解除绑定|取消绑定|解除住址绑定|不要绑定了)[。!！\s]*$")
 
     def check(self, turn: Turn) -> Any | None:
         ib = turn.inbound
+        if ib.msg_type == "text" and self.UNBIND.match(turn.text):
+            return "unbind"
         if ib.msg_type == "text" and self.ENTRY.match(turn.text):
             return "entry"
         if turn.state not in (BIND_WHERE, BIND_CONFIRM) or not _fresh(turn, "bind"):
@@ -895,6 +902,10 @@ class Binding:
         if match == "cancel":
             turn.set_state(None)
             return Reply(text="好的，已取消绑定。")
+        if match == "unbind":
+            turn.set_state(None)
+            place = org.unbind_resident(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+            return Reply(text=UNBOUND.format(place=place) if place is not None else NOT_BOUND, meta={"unbound": True})
         if match == "report":
             data = turn.flow_data
             turn.set_state(None)

@@ -442,6 +442,24 @@ def test_saying_where_one_lives_offers_binding_and_a_report_next_is_filed_there(
     assert "登记为" not in other.say("我家在3号楼，电梯坏了")  # a place and a problem is a report
 
 
+def test_changing_the_address_moving_and_unbinding(org, chat):
+    org.session.add(Resident(channel="wechat", openid="oMoving", grid_id=org.grid("G02").id,
+                             building_id=org.building("6号楼").id, care_flags=["独居老人"]))
+    mover = Chat(chat.safe, org.session, user="oMoving")
+    assert "楼栋单元" in mover.say("我要改一下住址")  # was 咨询 or 反映?, then 「绑定 …」 became a report
+    assert "登记为" in mover.say("绑定 7号楼1单元")
+    assert "绑定成功" in mover.say("确认")
+    assert (_bound(org, "oMoving").building_id, _bound(org, "oMoving").unit) == (org.building("7号楼").id, "1单元")
+    assert "楼栋单元" in mover.say("我搬家了")
+    mover.say("取消")
+    assert "已解除绑定（原住址：和平社区 和平二网格 7号楼1单元）" in mover.say("解绑")
+    assert _bound(org, "oMoving") is None
+    kept = org.session.execute(select(Resident).where(Resident.care_flags.is_not(None), Resident.unit == "1单元")).scalars()
+    assert [r.care_flags for r in kept] == [["独居老人"]]  # the care register keeps the resident, unlinked
+    assert "还没有绑定住址" in mover.say("解绑")
+    assert chat.tickets() == []
+
+
 def test_binding_asked_for_part_way_through_a_report_keeps_the_report_for_later(org, chat):
     chat.say("路灯坏了")
     reply = chat.say("绑定")  # it was taken as the place's name
