@@ -258,7 +258,8 @@ def pass_on_praise(turn: Turn) -> Reply:
 # phones on every community's 网格员公示牌), not a policy question for the FAQ to miss
 _GRID_WORKER = re.compile(r"(网格员|网格长|处理人|负责人)[^，。？?]{0,8}(是谁|叫什么|叫啥|电话|手机|号码|联系方式|微信|怎么联系|哪位)|"
                           r"(我的|我们的|我们这|我们楼|我家|我们小区|咱们)的?(网格员|网格长)(是谁|是哪位)?[?？]*$|"
-                          r"(怎么|如何|想)(找|联系)(一下)?(网格员|网格长)")
+                          r"(怎么|如何|想)(找|联系)(一下)?(网格员|网格长)|"
+                          r"^(我|我家|我们|我们家|我们楼)(是|在|属于|归)?(哪个|什么|哪一个)网格")
 GRID_WORKER_MAX_LEN = 30
 # 「电话多少」, 「他手机号呢」 right after the grid worker was named: the same answer (it was an FAQ miss)
 _GRID_WORKER_AGAIN = re.compile(r"^(那|那么)?(他|她|网格员|网格长)?(的)?(电话|手机|手机号|联系方式|号码|联系电话)(号码)?(是)?"

@@ -503,6 +503,7 @@ def test_who_is_my_grid_worker_gives_the_bound_grids_worker_and_phone(org, chat)
     assert worker.display_name in reply and worker.phone in reply and "和平二网格" in reply
     assert "绑定" in chat.say("怎么联系网格员")  # not bound: how to tell us the building
     assert worker.phone not in bound.say("网格员电话打不通，也没人管")  # a complaint stays one
+    assert "和平二网格" in bound.say("我家在哪个网格")  # it was an FAQ miss
     assert len(chat.tickets()) == 0
 
 
