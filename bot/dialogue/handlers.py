@@ -143,12 +143,18 @@ class Events:
         ib = turn.inbound
         if event == "subscribe":
             turn.conversation.data = {**(turn.conversation.data or {}), "subscribed": True, "scene": ib.scene}
+            offer = self._building_code(turn)  # 一楼一码: the code on a building's notice board offers binding
+            if offer is not None:
+                return Reply(text=texts.WELCOME + "\n\n" + offer.text, meta={"scene": ib.scene, **offer.meta})
             return Reply(text=texts.WELCOME, meta={"scene": ib.scene})
         if event == "unsubscribe":
             turn.conversation.data = {**(turn.conversation.data or {}), "subscribed": False}
             turn.set_state(None)
             return Reply()
         if event == "scan":
+            offer = self._building_code(turn)
+            if offer is not None:
+                return Reply(text="欢迎回来！" + offer.text, meta={"scene": ib.scene, **offer.meta})
             return Reply(text="欢迎回来！" + texts.HELP)
         if event == "location" and ib.location:
             loc = ib.location
@@ -163,6 +169,26 @@ class Events:
             if action == "help":
                 return Reply(text=texts.HELP)
         return Reply()  # view, enter_agent and unknown events need no answer
+
+
+    @staticmethod
+    def _building_code(turn: Turn) -> Reply | None:
+        """A QR code's scene that names a building (「building-12」: building id 12; 「building-3号楼」 or 「3号楼」: by
+        name), as the grid codes are 「grid-G03」: binding to it is offered, unless the resident is bound there."""
+        from bot.org.models import Building
+        from bot.tickets.intake import Binding
+
+        scene = (turn.inbound.scene or "").strip().removeprefix("building-")
+        if not scene or scene.startswith("grid-"):
+            return None
+        by_id = turn.session.get(Building, int(scene)) if scene.isdigit() else None
+        building = by_id or org.building_named(session=turn.session, text=scene)  # both have .id and .grid_id
+        if building is None:
+            return None
+        bound = org.resident_place(session=turn.session, channel=turn.inbound.channel, openid=turn.inbound.user_id)
+        if bound is not None and bound.building_id == building.id:
+            return None
+        return Binding._confirm(turn, building, None)
 
 
 class NonText:

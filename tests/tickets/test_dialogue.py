@@ -460,6 +460,21 @@ def test_changing_the_address_moving_and_unbinding(org, chat):
     assert chat.tickets() == []
 
 
+def test_the_code_on_a_buildings_notice_board_offers_binding_to_that_building(org, chat):
+    b3 = org.building("3号楼").id
+    for user, key in (("oScan1", f"qrscene_building-{b3}"), ("oScan2", "qrscene_building-3号楼")):
+        scanner = Chat(chat.safe, org.session, user=user)
+        reply = scanner._send(message_xml("event", user=user, Event="subscribe", EventKey=key))
+        assert "政策咨询" in reply and "将您的住址登记为：和平社区 和平一网格 3号楼" in reply
+        assert "绑定成功" in scanner.say("确认")
+        assert _bound(org, user).building_id == b3
+    again = Chat(chat.safe, org.session, user="oScan1")._send(
+        message_xml("event", user="oScan1", Event="SCAN", EventKey=f"building-{b3}"))
+    assert "欢迎回来" in again and "登记为" not in again  # bound there already
+    grid_code = chat._send(message_xml("event", user=chat.user, Event="subscribe", EventKey="qrscene_grid-G03"))
+    assert "登记为" not in grid_code
+
+
 def test_binding_asked_for_part_way_through_a_report_keeps_the_report_for_later(org, chat):
     chat.say("路灯坏了")
     reply = chat.say("绑定")  # it was taken as the place's name
