@@ -241,6 +241,14 @@ def _says_what_was_asked(turn: Turn, code: str, text: str) -> str | None:
     return code if all(_ANSWER_SAYS[a].search(entry.answer) for a in asked) else None
 
 
+_HOW_OFTEN = re.compile(r"(每个?月|每年|每季度?|一个月|一年|每人)$")
+
+
+def _service_of(subject: str) -> str:
+    """The service an entry's subject names, without a 'how often' it asks in (高龄津贴每月 → 高龄津贴)."""
+    return _HOW_OFTEN.sub("", subject)
+
+
 def _fitting(turn: Turn, codes: list[str], asked: frozenset, *, subject: str | None = None) -> list:
     """The published entries among `codes` that give what `asked` asks for: by their question's kind of answer,
     else (when none does) by what their answer says. `subject`: only entries about that same service."""
@@ -248,7 +256,8 @@ def _fitting(turn: Turn, codes: list[str], asked: frozenset, *, subject: str | N
     from knowledge_base.matcher import aspects, topic_of
 
     entries = [e for e in (service.get_entry(turn.session, code=code) for code in codes)
-               if e is not None and e.status == "published" and (subject is None or topic_of(e.question) == subject)]
+               if e is not None and e.status == "published"
+               and (subject is None or _service_of(topic_of(e.question)) == _service_of(subject))]
     fits = [e for e in entries if asked <= aspects(e.question)]
     if fits or not asked <= _ANSWER_SAYS.keys():
         return fits

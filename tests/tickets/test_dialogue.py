@@ -577,7 +577,7 @@ def _filed(chat: Chat, text: str = "楼道灯坏了", building: str = "5号楼")
     assert "已记录" in chat.say("确认")
 
 
-@pytest.mark.parametrize("said", ["撤销", "我要撤回刚才的报修", "已经修好了，不用来了", "取消", "已经修好了"])
+@pytest.mark.parametrize("said", ["撤销", "我要撤回刚才的报修", "已经修好了，不用来了", "取消", "已经修好了", "已经不吵了，不用来了"])
 def test_a_resident_withdraws_a_report_after_saying_yes_to_the_question(org, chat, said):
     _filed(chat)
     asked = chat.say(said)

@@ -182,6 +182,13 @@ def test_a_menu_is_answered_by_the_kind_of_answer_asked_for_as_well_as_by_number
     assert papers.startswith("关于「高龄津贴怎么申请？」") and "户口簿" in papers
 
 
+def test_papers_asked_after_the_amount_are_read_off_the_answer_on_applying_for_the_same_subsidy(org, chat):
+    chat.say("我妈今年82了，能领高龄补贴吗")
+    assert chat.say("一个月多少钱").startswith("关于「高龄津贴每月发多少钱？」")
+    papers = chat.say("要带什么")  # 高龄津贴每月 is the same 高龄津贴: this was the menu again
+    assert papers.startswith("关于「高龄津贴怎么申请？」") and "户口簿" in papers
+
+
 def test_how_long_after_the_papers_is_the_entry_on_the_same_service_whose_answer_says_how_long(org, chat):
     chat.say("居住证需要什么材料")
     assert MATERIALS in chat.say("居住证需要什么材料")
