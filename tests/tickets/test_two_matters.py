@@ -123,3 +123,8 @@ def test_of_two_tickets_filed_together_the_one_named_by_number_is_withdrawn(org,
     assert f"编号 {lift.number}" in chat.say(f"撤销 {lift.number}")
     assert "已撤回" in chat.say("确认撤回")
     assert [t.status for t in chat.tickets()] == ["closed", "submitted"]
+
+
+def test_rubbish_not_cleared_for_days_is_a_report_beside_the_question_asked_with_it(org, chat):
+    reply = chat.say("垃圾站好几天没清了，另外问一下垃圾分类怎么分")  # the report was lost: a menu of the question
+    assert "生活垃圾分为四类" in reply and "「垃圾站好几天没清了」，我来为您登记" in reply
