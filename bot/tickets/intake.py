@@ -551,8 +551,8 @@ class Intake:
             return "pass"
         if ib.msg_type == "image":
             return "image"
-        if ib.msg_type == "location":
-            return "location" if turn.state == WHERE and ib.location else None
+        if ib.msg_type == "location":  # at 在哪里 the answer; later a correction (it left the intake, report lost)
+            return ("location" if turn.state == WHERE else "located") if ib.location and turn.state != WHAT else None
         if not _spoken(turn):
             return None
         if placeholder_said(turn.text) is not None:
@@ -638,6 +638,13 @@ class Intake:
 
             _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
             return Reply(text=texts.CONFIDENTIAL + "\n" + _step_prompt(turn, draft), meta={"confidential": True})
+        if match == "located":  # a location sent at the photo step or the summary: the place, as sent
+            place = _location_place(turn) or {}
+            draft.update({"building_id": None, "unit": None, **place}, where_done=True)
+            reply = _next(turn, draft)
+            label = org.place_label(session=turn.session, grid_id=draft.get("grid_id"), building_id=draft.get("building_id"))
+            said = (draft.get("location") or {}).get("label")
+            return Reply(text=PLACE_CHANGED.format(place=label or said or "已发送位置") + reply.text, meta=reply.meta)
         if match == "how_long":
             from bot.tickets.deadlines import effective_sla, sla_hours
 

@@ -143,6 +143,18 @@ def test_a_photo_or_location_sent_before_the_words_goes_into_the_report(org, cha
     assert "9号楼" in summary and "光明路" not in summary
 
 
+def test_a_location_sent_at_the_photo_step_or_the_summary_is_the_place_and_the_report_goes_on(org, chat):
+    b = org.building("17号楼")
+    chat.say("楼道灯坏了")
+    chat.say("5号楼")
+    moved = chat.location(b.latitude, b.longitude, "光明路 8 号")  # it left the intake: the report was lost
+    assert "已把地点改为：光明社区 光明二网格 17号楼" in moved and "照片" in moved
+    assert "光明路 8 号" in chat.say("跳过")
+    chat.say("确认")
+    [ticket] = chat.tickets()
+    assert ticket.building_id == b.id and ticket.location["label"] == "光明路 8 号"
+
+
 def test_a_photo_sent_long_before_is_not_put_into_a_later_report(org, chat):
     chat.photo("MEDIA_OLD")
     conv = org.session.execute(select(Conversation)).scalar_one()
