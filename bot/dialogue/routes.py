@@ -196,6 +196,12 @@ _ADDITION = re.compile(r"^(我)?(再)?(补充|补充一下|补充下|补充一�
 ADDITION_WITHIN = timedelta(hours=2)
 
 
+def _another_matter(turn: Turn, ticket) -> bool:  # noqa: ANN001
+    """The message is about another category than the ticket (「补充一下，电梯也坏了」 after a 路灯 report)."""
+    category = getattr(turn.classification, "category", None)
+    return bool(category and ticket.category and category != ticket.category)
+
+
 ADD_STATE = "add_to_filed"  # 「补充」 alone: the next message is what is added
 ADD_WITHIN = timedelta(minutes=30)
 
@@ -209,7 +215,7 @@ def add_to_filed_if_said(turn: Turn) -> Reply | None:
     if not alone and (found is None or len(bare(found["rest"])) < 2):
         return None
     ticket = tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id)
-    if ticket is None or turn.now - ticket.created_at > ADDITION_WITHIN:
+    if ticket is None or turn.now - ticket.created_at > ADDITION_WITHIN or _another_matter(turn, ticket):
         return None
     if alone:
         turn.set_state(ADD_STATE, number=ticket.number, at=turn.now.isoformat())
@@ -236,7 +242,7 @@ def not_fixed_if_said(turn: Turn) -> Reply | None:
     if len(text) > NOT_FIXED_MAX_LEN or not said_unresolved(text):
         return None
     ticket = tickets.latest_resolved(session=turn.session, resident=turn.inbound.user_id, since=turn.now - NOT_FIXED_WITHIN)
-    if ticket is None:
+    if ticket is None or _another_matter(turn, ticket):
         return None
     tickets.record_survey(session=turn.session, ticket=ticket, resolved=False, satisfaction=None, now=turn.now)
     return Reply(text=texts.NOT_FIXED_REOPENED.format(text=first_line(ticket), number=ticket.number),

@@ -625,6 +625,7 @@ def test_words_added_just_after_filing_go_on_that_report_not_into_a_new_one(org,
     assert sum("【居民补充】" in line for line in lines) == 3
     stranger = Chat(chat.safe, org.session, user="oNoTicket")
     assert "已补充到" not in stranger.say("补充一下，是3单元")
+    assert "已补充到" not in chat.say("补充一下，电梯也坏了")  # another matter: a report of its own
 
 
 def test_still_broken_said_after_the_resolve_notice_reopens_the_ticket_not_a_new_report(org, chat):
@@ -635,6 +636,8 @@ def test_still_broken_said_after_the_resolve_notice_reopens_the_ticket_not_a_new
     service.dispatch(session=org.session, actor=chief, ticket=ticket, handler_id=worker.id)
     service.accept(session=org.session, actor=worker, ticket=ticket)
     service.resolve(session=org.session, actor=worker, ticket=ticket, resolution="已更换灯泡")
+    assert "已重新交办" not in chat.say("电梯又坏了")  # another matter: not this ticket's 未解决
+    chat.say("取消")
     reply = chat.say("还是不亮啊")  # before the survey was sent: it was a new report, asked where
     assert "还没有解决" in reply and "已重新交办" in reply and ticket.number in reply
     [again] = chat.tickets()
