@@ -317,3 +317,8 @@ def test_the_shipped_sounds_file_is_what_pypinyin_gives() -> None:
 def test_asking_whether_an_e_bike_may_go_upstairs_is_a_question_not_a_report() -> None:
     assert intents.classify("电动车能不能推上楼充电").intent == "question"
     assert intents.classify("邻居把电瓶车推上楼充电").intent == "complaint"
+
+
+def test_fake_medicine_sold_is_a_consumer_complaint() -> None:
+    result = intents.classify("小区里有人卖假药")  # it was asked 咨询 or 反映?
+    assert (result.intent, result.category) == ("complaint", "消费维权")
