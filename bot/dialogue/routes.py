@@ -121,13 +121,11 @@ def urge_if_asked(turn: Turn, classification) -> Reply | None:
 def urge_ticket(turn: Turn, ticket, text: str) -> Reply:  # noqa: ANN001
     """催办 `ticket` with the resident's words, and tell them where it stands."""
     tickets.urge(session=turn.session, ticket=ticket, text=text, now=turn.now)
-    if ticket.kind == "emergency" and ticket.building_id is None and not (ticket.location or {}).get("label"):
+    if ticket.kind == "emergency" and _ask_emergency_place(turn, ticket):
         # 「快来人」 while the emergency's place is still unknown: hurried, and the place asked again
-        turn.set_state(EMERGENCY_WHERE_STATE, number=ticket.number, at=turn.now.isoformat())
         return Reply(text="已再次提醒网格员。" + texts.EMERGENCY_WHERE, meta={"urged": ticket.number, "urgent": True})
-    short = ticket.text.split("\n", 1)[0]
     return Reply(text=texts.URGED.format(
-        number=ticket.number, text=_quoted(short),
+        number=ticket.number, text=first_line(ticket),
         status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
         handler=(tickets.handler_name(session=turn.session, ticket=ticket)
                  if ticket.handler_id or ticket.department_id else "待派单"),
@@ -404,11 +402,10 @@ PART_MIN = 4  # characters each part must have (punctuation aside)
 REPORT_KINDS = ("complaint", "service_request", "suggestion")
 
 
-def two_matters(text: str):  # noqa: ANN201
-    """The message's two parts when they are two matters, each on its own cue: ("report", question, report,
-    the report's classification) when one part asks and the other reports (a complaint, repair, request or
-    suggestion rule), ("questions", first, second) when both ask; else None."""
-    found = _ALSO.search(text or "")
+def _two_parts(joint: re.Pattern[str], text: str) -> list | None:
+    """The message cut at the first `joint` (还有, 另外, 而且…) into two parts of PART_MIN characters or more, each
+    with its own classification; None when there is no such cut."""
+    found = joint.search(text or "")
     if found is None:
         return None
     head, tail = text[:found.start()].strip(), text[found.end():].strip()
@@ -416,7 +413,16 @@ def two_matters(text: str):  # noqa: ANN201
         return None
     import intents
 
-    parts = [(part, intents.classify(part)) for part in (head, tail)]
+    return [(part, intents.classify(part)) for part in (head, tail)]
+
+
+def two_matters(text: str):  # noqa: ANN201
+    """The message's two parts when they are two matters, each on its own cue: ("report", question, report,
+    the report's classification) when one part asks and the other reports (a complaint, repair, request or
+    suggestion rule), ("questions", first, second) when both ask; else None."""
+    parts = _two_parts(_ALSO, text)
+    if parts is None:
+        return None
     asks = [t for t, c in parts if c.intent == "question" and c.rule_fired_for("question")]
     tells = [(t, c) for t, c in parts if c.intent in REPORT_KINDS and c.rule_fired_for(c.intent)]
     if len(asks) == 2:
@@ -434,15 +440,10 @@ _AND_ALSO = re.compile(r"[，,。；;！!\s]+(而且|并且|同时|另外|还有
 def two_reports(text: str):  # noqa: ANN201
     """(first, its classification, second, its classification) when the message reports two problems of
     different categories, each a complaint or request on its own cue; else None."""
-    found = _AND_ALSO.search(text or "")
-    if found is None:
+    parts = _two_parts(_AND_ALSO, text)
+    if parts is None:
         return None
-    head, tail = text[:found.start()].strip(), text[found.end():].strip()
-    if min(len(bare(head)), len(bare(tail))) < PART_MIN:
-        return None
-    import intents
-
-    (a, ca), (b, cb) = parts = [(part, intents.classify(part)) for part in (head, tail)]
+    (a, ca), (b, cb) = parts
     if not all(c.intent in ("complaint", "service_request") and c.rule_fired_for(c.intent) and c.category
                for _, c in parts) or ca.category == cb.category:
         return None
@@ -517,15 +518,23 @@ def raise_emergency(turn: Turn, classification) -> Reply:
     safety = getattr(c, "safety_reply", None) or "如有危险请立即拨打 119（火警）/ 120（急救）/ 110（报警）。"
     told = "" if "通知网格员" in safety else "，已通知网格员"  # the safety text may say so already
     text = f"{safety}\n已记录{told}，编号 {ticket.number}。"
-    if ticket.building_id is None and not (ticket.location or {}).get("label") and not (ticket.location or {}).get("lat"):
-        # 「王奶奶一个人住，好几天没见她出门了」 from someone not bound: the alert has no address to go to
-        turn.set_state(EMERGENCY_WHERE_STATE, number=ticket.number, at=turn.now.isoformat())
+    if _ask_emergency_place(turn, ticket):  # 「王奶奶一个人住，好几天没见她出门了」 from someone not bound
         text += "\n" + texts.EMERGENCY_WHERE
     return Reply(text=text, meta={"ticket": ticket.number, "urgent": True})
 
 
 EMERGENCY_WHERE_STATE = "emergency_where"
 EMERGENCY_WHERE_WITHIN = timedelta(minutes=30)
+
+
+def _ask_emergency_place(turn: Turn, ticket) -> bool:  # noqa: ANN001
+    """When nothing says where the emergency is (no building, no place said, no location sent), the alert has no
+    address to go to: the conversation waits for the place (handlers.EmergencyWhere), and True says to ask."""
+    location = ticket.location or {}
+    if ticket.building_id is not None or location.get("label") or location.get("lat"):
+        return False
+    turn.set_state(EMERGENCY_WHERE_STATE, number=ticket.number, at=turn.now.isoformat())
+    return True
 
 
 def more(turn: Turn) -> Reply:
