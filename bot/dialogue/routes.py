@@ -159,7 +159,7 @@ def withdraw_if_asked(turn: Turn, *, cancel: bool = False) -> Reply | None:
     if not cancel and (len(words) > WITHDRAW_MAX_LEN or not _WITHDRAW.search(words)):
         return None
     ticket = (tickets.open_ticket_of(session=turn.session, resident=turn.inbound.user_id, number=number.group(0))
-              if number else tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id))
+              if number else tickets.latest_open_ticket(session=turn.session, resident=turn.inbound.user_id, duplicates=True))
     if ticket is None:
         return None if cancel else Reply(text=texts.NOTHING_TO_WITHDRAW)
     if cancel and turn.now - ticket.created_at > WITHDRAW_CANCEL_WITHIN:
@@ -212,7 +212,7 @@ def add_to_filed_if_said(turn: Turn) -> Reply | None:
     alone = bare(said) in ("补充", "补充一下", "我要补充", "我想补充", "再补充一下", "补充几句")
     if not alone and (found is None or len(bare(found["rest"])) < 2):
         return None
-    ticket = tickets.latest_withdrawable(session=turn.session, resident=turn.inbound.user_id)
+    ticket = tickets.latest_open_ticket(session=turn.session, resident=turn.inbound.user_id, duplicates=True)
     if ticket is None or turn.now - ticket.created_at > ADDITION_WITHIN or _another_matter(turn, ticket):
         return None
     if alone:

@@ -155,10 +155,8 @@ def add_place(*, session: Session, ticket: Ticket, label: str, building_id: int 
     ev = _event(session, ticket, actor=None, action="place", from_status=ticket.status, to_status=ticket.status,
                 now=now, reason=f"居民补充位置：{label}"[:200], label="居民")
     if ticket.kind == "emergency":
-        enqueue(session=session, key=f"emergency-place:{ticket.number}:{ev.id}", kind="robot", channel="wecom",
-                recipient=f"grid:{ticket.grid_id}" if ticket.grid_id else "street", urgent=True, not_before=now,
-                payload={"msgtype": "text", "text": f"【紧急·补充位置】工单 {ticket.number}：{label}。"
-                                                    f"居民报告：{ticket.text[:60]}，请立即核实。"})
+        _tell_staff(session, ticket, ev, f"【紧急·补充位置】工单 {ticket.number}：{label}。居民报告：{ticket.text[:60]}，请立即核实。",
+                    urgent=True)
     return ev
 
 
@@ -345,6 +343,11 @@ def _notify(session: Session, ticket: Ticket, event: TicketEvent, kind: str, **v
     enqueue(session=session, key=f"ticket-notify:{ticket.number}:{event.id}", kind="customer_service",
             channel=ticket.channel or "wechat", recipient=ticket.resident, not_before=event.at,
             payload={"msgtype": "text", "text": text})
+
+
+def _named(ticket: Ticket) -> str:
+    """「工单 261208-00001（路灯与公共设施）」, as the grid group is told of it."""
+    return f"工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）"
 
 
 def _tell_staff(session: Session, ticket: Ticket, event: TicketEvent, text: str, *, street: bool = False,
@@ -622,25 +625,19 @@ def escalate_overdue(*, session: Session, now: datetime) -> list[tuple[Ticket, i
 URGE_PUSH_EVERY = timedelta(hours=24)  # a resident's 催办 reaches the grid group at most this often per ticket
 
 
-def latest_open_ticket(*, session: Session, resident: str) -> Ticket | None:
-    """The resident's most recent ticket still being worked on (not a duplicate folded into another)."""
-    stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status.in_(OPEN_STATUSES),
-                                 Ticket.parent_id.is_(None)).order_by(Ticket.id.desc()).limit(1))
-    return session.execute(stmt).scalars().first()
+def latest_open_ticket(*, session: Session, resident: str, duplicates: bool = False) -> Ticket | None:
+    """The resident's most recent ticket still being worked on: not a duplicate folded into another, unless
+    `duplicates` (the resident withdraws or adds to their own report, not the case it joined)."""
+    stmt = select(Ticket).where(Ticket.resident == resident, Ticket.status.in_(OPEN_STATUSES))
+    if not duplicates:
+        stmt = stmt.where(Ticket.parent_id.is_(None))
+    return session.execute(stmt.order_by(Ticket.id.desc()).limit(1)).scalars().first()
 
 
 def latest_resolved(*, session: Session, resident: str, since: datetime) -> Ticket | None:
     """The resident's most recent ticket 办结 since `since` and waiting for the 回访."""
     stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status == "resolved", Ticket.resolved_at >= since)
             .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(1))
-    return session.execute(stmt).scalars().first()
-
-
-def latest_withdrawable(*, session: Session, resident: str) -> Ticket | None:
-    """The resident's most recent ticket still being worked on, a duplicate folded into another included (the
-    resident withdraws their own report, not the case it joined)."""
-    stmt = (select(Ticket).where(Ticket.resident == resident, Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.id.desc()).limit(1))
     return session.execute(stmt).scalars().first()
 
 
@@ -666,9 +663,9 @@ def withdraw(*, session: Session, ticket: Ticket, text: str, now: datetime | Non
     is no proof), or a case other residents' reports were merged into. Their words are on the timeline either way."""
     now = now or utcnow()
     said = text.strip()[:200]
-    what = f"工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）"
-    others = _open_children(session, ticket)
-    if ticket.kind == "emergency" or others:
+    what = _named(ticket)
+    if not may_withdraw(session=session, ticket=ticket):
+        others = _open_children(session, ticket)
         ev = _event(session, ticket, actor=None, action="note", from_status=ticket.status, to_status=ticket.status,
                     now=now, reason=f"居民说不用再处理：{said}", label="居民")
         _tell_staff(session, ticket, ev, f"【居民说已不需要】{what}：「{said[:40]}」。"
@@ -689,8 +686,7 @@ def add_note(*, session: Session, ticket: Ticket, text: str, now: datetime | Non
     said = text.strip()[:200]
     ev = _event(session, ticket, actor=None, action="note", from_status=ticket.status, to_status=ticket.status,
                 now=now, reason=f"居民补充：{said}", label="居民")
-    _tell_staff(session, ticket, ev, f"【居民补充】工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）："
-                f"「{said[:60]}」")
+    _tell_staff(session, ticket, ev, f"【居民补充】{_named(ticket)}：「{said[:60]}」")
     return ev
 
 
@@ -706,7 +702,7 @@ def urge(*, session: Session, ticket: Ticket, text: str, now: datetime | None = 
     if last is None or now - last >= URGE_PUSH_EVERY:
         deadline = f"，时限 {local_time(ticket.deadline_at)}" if ticket.deadline_at else ""
         _tell_staff(session, ticket, ev,
-                    f"【居民催办】工单 {ticket.number}（{ticket.category or KINDS.get(ticket.kind, ticket.kind)}）："
+                    f"【居民催办】{_named(ticket)}："
                     f"「{text.strip()[:40]}」。当前{STATUSES.get(ticket.status, ticket.status)}，"
                     f"处理人：{_handler_name(session, ticket)}{deadline}。")
     return ev

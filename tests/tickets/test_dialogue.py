@@ -401,8 +401,10 @@ def test_an_emergency_with_no_place_known_asks_for_it_and_the_alert_goes_out_aga
     [ticket] = chat.tickets()
     assert (ticket.kind, ticket.building_id, ticket.grid_id) == ("emergency", org.building("5号楼").id, org.grid("G02").id)
     assert ticket.location["label"] == "5号楼301"
-    alerts = org.session.execute(select(Outbox).where(Outbox.idempotency_key.like("emergency-place:%"))).scalars().all()
+    robots = org.session.execute(select(Outbox).where(Outbox.kind == "robot")).scalars().all()
+    alerts = [a for a in robots if a.payload.get("text", "").startswith("【紧急·补充位置】")]
     assert [a.recipient for a in alerts] == [f"grid:{org.grid('G02').id}"] and "5号楼301" in alerts[0].payload["text"]
+    assert alerts[0].urgent
     assert "请马上回复具体位置" not in chat.say("电梯困人了，8号楼")  # the place said: nothing to ask
     other = Chat(chat.safe, org.session, user="oFireNoPlace")
     assert "请马上回复具体位置" in other.say("着火了！快来人")
