@@ -1033,7 +1033,7 @@ class AnonymousOpinion:
             return Reply()
         if match == "offer":
             draft = turn.flow_data
-            _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"}, anon_offer=True)
+            _set(turn, turn.state, **{**draft, "anon_offer": True})
             photos = ANON_OFFER_PHOTOS if draft.get("attachments") else ""
             return Reply(text=ANON_OFFER.format(photos=photos), meta={"intake": "anonymous_offer"})
         if match == "offer_again":

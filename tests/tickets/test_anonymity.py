@@ -147,6 +147,7 @@ def test_keeping_the_name_after_the_offer_goes_back_to_the_report_and_confirm_al
     chat = Chat(safe, org.session, user=OPENID)
     _reported_to_the_summary(chat)
     assert "匿名提交" in chat.say("匿名")
+    assert "匿名提交" in chat.say("能匿名吗")  # asked again while the offer stands (this was 「系统繁忙」)
     assert "匿名提交" in chat.say("确认")  # 确认 what? the choice cannot be undone, so it is asked again
     assert chat.tickets() == []
     again = chat.say("实名")
