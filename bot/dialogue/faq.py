@@ -56,16 +56,16 @@ def follows_topic(turn: Turn, text: str) -> bool:
     return _with_topic(turn, text)[1] is not None
 
 
-def _answered(turn: Turn, match, follows: dict | None, asked: str) -> str:  # noqa: ANN001
-    """The answer's text; remembered as the topic. A follow-up's answer says which question it answers, so a
-    resident who meant something else can tell at once."""
+def _answered(turn: Turn, match, asked: str, *, named: bool) -> str:  # noqa: ANN001
+    """The answer's text; remembered as the topic. `named`: it says which question it answers (a follow-up's, or
+    one given for a question worded otherwise), so a resident who meant something else can tell at once."""
     from knowledge_base import service
 
     doc = service.get_index(turn.session).get(match.code)
     if doc is not None:
         _remember(turn, doc.code, doc.question, asked)
     text = service.reply_text(turn.session, match)
-    if follows and doc is not None:
+    if named and doc is not None:
         return f"关于「{doc.question}」：\n{text}"
     return text
 
@@ -110,7 +110,7 @@ def answer(turn: Turn, text: str) -> Reply:
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")
     if match.outcome == "answer":
-        return Reply(text=_answered(turn, match, follows or ({"named": True} if named else None), text), meta=meta)
+        return Reply(text=_answered(turn, match, text, named=bool(follows) or named), meta=meta)
     if match.outcome == "menu":
         _remember(turn, None, asked)  # 「我家老人80岁了有什么补贴」, a menu, then 「怎么申请」: still about that
         turn.set_state(MENU_STATE, codes=list(match.menu_codes), question=asked)
@@ -138,7 +138,7 @@ def answer_if_known(turn: Turn, text: str) -> Reply | None:
     meta = {"faq": match.code, "faq_outcome": "answer", "score": round(match.score, 3)}
     if follows:
         meta["faq_follows"] = follows.get("code") or follows.get("question")
-    return Reply(text=_answered(turn, match, follows, text), meta=meta)
+    return Reply(text=_answered(turn, match, text, named=bool(follows)), meta=meta)
 
 
 def _only_the_followed(turn: Turn, codes: list[str], followed: str, text: str) -> bool:
@@ -204,6 +204,11 @@ _ASKED_AS = {"时限": "办理要多久", "费用": "收不收费"}
 _GAP_TOLD = frozenset(_ASKED_AS)
 
 
+def _unsaid(entry, asked) -> list[str]:  # noqa: ANN001
+    """The kinds of answer in `asked` (all read off answers: `_ANSWER_SAYS`) that the entry's answer does not state."""
+    return [a for a in sorted(asked) if not _ANSWER_SAYS[a].search(entry.answer)]
+
+
 def _not_said(turn: Turn, code: str, text: str) -> Reply | None:
     """「收费吗」 after 「老年卡怎么办？」, whose answer says nothing about a fee: saying that answer again would look
     like an answer. Say plainly that it is not known, and log the question for staff with the entry that lacks it
@@ -215,7 +220,7 @@ def _not_said(turn: Turn, code: str, text: str) -> Reply | None:
     entry = service.get_entry(turn.session, code=code)
     if entry is None or not asked or not asked <= _GAP_TOLD:
         return None
-    missing = [a for a in sorted(asked) if not _ANSWER_SAYS[a].search(entry.answer)]
+    missing = _unsaid(entry, asked)
     if not missing:
         return None
     service.log_unanswered(turn.session, text=f"{entry.question} {text}", channel=turn.inbound.channel,
@@ -238,7 +243,7 @@ def _says_what_was_asked(turn: Turn, code: str, text: str) -> str | None:
     subject = topic_of(entry.question)
     if not subject or subject not in text:
         return None
-    return code if all(_ANSWER_SAYS[a].search(entry.answer) for a in asked) else None
+    return None if _unsaid(entry, asked) else code
 
 
 _HOW_OFTEN = re.compile(r"(每个?月|每年|每季度?|一个月|一年|每人)$")
@@ -261,7 +266,7 @@ def _fitting(turn: Turn, codes: list[str], asked: frozenset, *, subject: str | N
     fits = [e for e in entries if asked <= aspects(e.question)]
     if fits or not asked <= _ANSWER_SAYS.keys():
         return fits
-    return [e for e in entries if all(_ANSWER_SAYS[a].search(e.answer) for a in asked)]
+    return [e for e in entries if not _unsaid(e, asked)]
 
 
 def _picked_in_words(turn: Turn, codes: list[str]):  # noqa: ANN202

@@ -230,7 +230,8 @@ def placeholder_said(text: str) -> str | None:
 
 
 def _set(turn: Turn, state: str, **data: Any) -> None:
-    """Open (or move on in) a flow, noting when, so a flow left alone for too long lapses."""
+    """Open (or move on in) a flow, noting when, so a flow left alone for too long lapses (a `since` in `data`, as
+    in a draft read back from the flow, is replaced)."""
     turn.set_state(state, **{**data, "since": turn.now.isoformat()})
 
 
@@ -623,7 +624,7 @@ class Intake:
         if match == "left" and turn.state != WHAT and draft.get("text") and turn.text:
             aside = _asked_about_it(turn, draft)
             if aside is not None:  # 「需要什么材料」 while 「我想申请低保」 is being filed: answered, and the step asked again
-                _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
+                _set(turn, turn.state, **draft)
                 from bot.dialogue.routes import named_answer
 
                 return Reply(text=f"{named_answer(turn.text, aside.text)}\n\n{_step_prompt(turn, draft)}",
@@ -636,7 +637,7 @@ class Intake:
         if match == "confidential":
             from bot.dialogue import texts
 
-            _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
+            _set(turn, turn.state, **draft)
             return Reply(text=texts.CONFIDENTIAL + "\n" + _step_prompt(turn, draft), meta={"confidential": True})
         if match == "located":  # a location sent at the photo step or the summary: the place, as sent
             place = _location_place(turn) or {}
@@ -651,7 +652,7 @@ class Intake:
             sla = effective_sla(sla=draft.get("sla"), urgency=draft.get("urgency"))
             hours = sla_hours()[sla]
             span = f"{hours:g} 小时" if hours < 48 else f"{hours / 24:g} 天"
-            _set(turn, turn.state, **{k: v for k, v in draft.items() if k != "since"})
+            _set(turn, turn.state, **draft)
             what = f"（{draft['category']}）" if draft.get("category") else ""
             return Reply(text=HOW_LONG.format(what=what, span=span) + "\n" + _step_prompt(turn, draft),
                          meta={"intake": turn.state})
